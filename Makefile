@@ -1,0 +1,31 @@
+# The two commands of the README: `make demo` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libdcmtk-dev libsndfile1-dev dcmtk libniftiio-dev libnifti2-dev libznz-dev libpng-dev \
+                zlib1g-dev libopenblas-dev pkg-config dcm2niix dicom3tools mricron-data python3-numpy
+CONFIG ?= release
+SWIFT_FLAGS := -c $(CONFIG)
+
+.PHONY: deps build test demo clean
+
+## Installs the Debian packages the build, the tests and the demo use (skips what is present).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+test: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+	$(SWIFT) test $(SWIFT_FLAGS) -Xswiftc -enable-testing
+
+demo: build
+	bash datasets/demo.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/neurospike"
+
+clean:
+	rm -rf .build demo
