@@ -1,13 +1,34 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// DCMTK libraries the shim links, in dependency order (see ../shared/PLATFORM.md).
+let dcmtkLibraries = [
+    "dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16",
+    "dcmimgle", "dcmdata", "oflog", "ofstd",
+]
+
 let package = Package(
     name: "NeuroSpike",
+    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "neurospike", targets: ["neurospike"]),
     ],
     targets: [
-        .executableTarget(name: "neurospike"),
+        .target(
+            name: "CDCMTK",
+            path: "Sources/CDCMTK",
+            linkerSettings: dcmtkLibraries.map { .linkedLibrary($0) }
+        ),
+        .target(
+            name: "CNIfTI",
+            path: "Sources/CNIfTI",
+            cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
+            linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
+        ),
+        .target(name: "NeuroImage", dependencies: ["CNIfTI"]),
+        .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
+        .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest"]),
+        .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,6 +1,8 @@
 import Foundation
 
 let commands: [Command] = [
+    InfoCommand.command,
+    ConvertCommand.command,
     BenchCommand.command,
 ]
 
