@@ -1,12 +1,12 @@
 # The two commands of the README: `make demo` and `make test`. Each installs what it needs first.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libdcmtk-dev libsndfile1-dev dcmtk libniftiio-dev libnifti2-dev libznz-dev libpng-dev \
+APT_PACKAGES := time libdcmtk-dev libsndfile1-dev dcmtk libniftiio-dev libnifti2-dev libznz-dev libpng-dev \
                 zlib1g-dev libopenblas-dev pkg-config dcm2niix dicom3tools mricron-data python3-numpy
 CONFIG ?= release
 SWIFT_FLAGS := -c $(CONFIG)
 
-.PHONY: deps build test demo clean
+.PHONY: deps build test demo clean bench-convert
 
 ## Installs the Debian packages the build, the tests and the demo use (skips what is present).
 deps:
@@ -29,3 +29,11 @@ demo: build
 
 clean:
 	rm -rf .build demo
+
+## Prepares a 170-slice DICOM T1 from Colin27 and times convert against dcm2niix.
+bench-convert: build
+	@mkdir -p reports/bench
+	@[ -f demo/dicom-170/colin27/slice_0001.dcm ] || "$$(datasets/python-env.sh)" datasets/make_dicom_series.py \
+	  /usr/share/mricron/templates/ch2.nii.gz demo/dicom-170/colin27 --slices 170
+	"$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/neurospike" bench convert demo/dicom-170 --runs 7 --json \
+	  | tee reports/bench/convert.json

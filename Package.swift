@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "NeuroImage", dependencies: ["CNIfTI"]),
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
         .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest"]),
+        .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <zlib.h>
 
 static void copy_message(const char *message, char *buffer, size_t capacity) {
     if (buffer == NULL || capacity == 0) return;
@@ -56,7 +56,7 @@ int ns_nifti_read(const char *path, ns_nifti_header *header, void **voxels, char
 
 void ns_nifti_free(void *voxels) { free(voxels); }
 
-int ns_nifti_write(const char *path, const ns_nifti_header *header, const void *voxels, char *error, size_t error_capacity) {
+int ns_nifti1_header(const ns_nifti_header *header, unsigned char bytes[352], char *error, size_t error_capacity) {
     nifti_set_debug_level(0);
     int64_t dims[8] = {header->rank, 1, 1, 1, 1, 1, 1, 1};
     for (int axis = 0; axis < 7; axis++) dims[axis + 1] = header->dims[axis];
@@ -73,34 +73,43 @@ int ns_nifti_write(const char *path, const ns_nifti_header *header, const void *
     image->xyz_units = NIFTI_UNITS_MM;
     image->time_units = NIFTI_UNITS_SEC;
     image->nifti_type = NIFTI_FTYPE_NIFTI1_1;
+    image->iname_offset = 352;
     image->sform_code = header->sform_code;
     image->qform_code = header->qform_code;
     for (int row = 0; row < 4; row++) {
         for (int column = 0; column < 4; column++) image->sto_xyz.m[row][column] = header->sform[row][column];
     }
-    image->sto_ijk = nifti_dmat44_inverse(image->sto_xyz);
     nifti_dmat44_to_quatern(image->sto_xyz, &image->quatern_b, &image->quatern_c, &image->quatern_d,
                             &image->qoffset_x, &image->qoffset_y, &image->qoffset_z,
                             NULL, NULL, NULL, &image->qfac);
-    image->qto_xyz = nifti_quatern_to_dmat44(image->quatern_b, image->quatern_c, image->quatern_d,
-                                             image->qoffset_x, image->qoffset_y, image->qoffset_z,
-                                             image->dx, image->dy, image->dz, image->qfac);
-    image->qto_ijk = nifti_dmat44_inverse(image->qto_xyz);
     snprintf(image->descrip, sizeof(image->descrip), "%s", header->description);
-    if (nifti_set_filenames(image, path, 0, 1) != 0) {
-        image->data = NULL;
-        nifti_image_free(image);
-        copy_message("cannot use this file name for NIfTI output", error, error_capacity);
-        return 0;
-    }
-    image->data = (void *)voxels;
-    nifti_image_write(image);
-    image->data = NULL;
+    nifti_1_header converted;
+    int status = nifti_convert_nim2n1hdr(image, &converted);
     nifti_image_free(image);
-    struct stat info;
-    if (stat(path, &info) != 0 || info.st_size < 348) {
-        copy_message("writing the NIfTI file failed", error, error_capacity);
+    if (status != 0) {
+        copy_message("these dimensions do not fit a NIfTI-1 header", error, error_capacity);
         return 0;
     }
+    memcpy(bytes, &converted, 348);
+    memset(bytes + 348, 0, 4); /* no header extensions */
     return 1;
+}
+
+size_t ns_gzip_bound(size_t length) {
+    /* deflateBound for the default memory level plus the 18-byte gzip header and trailer. */
+    return (size_t)compressBound((uLong)length) + 64;
+}
+
+size_t ns_gzip_member(const void *input, size_t length, int level, void *output, size_t capacity) {
+    z_stream stream;
+    memset(&stream, 0, sizeof(stream));
+    if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+    stream.next_in = (Bytef *)input;
+    stream.avail_in = (uInt)length;
+    stream.next_out = (Bytef *)output;
+    stream.avail_out = (uInt)capacity;
+    int status = deflate(&stream, Z_FINISH);
+    size_t written = stream.total_out;
+    deflateEnd(&stream);
+    return status == Z_STREAM_END ? written : 0;
 }

@@ -32,6 +32,9 @@ public struct SeriesPlan: Sendable {
     let frameColumns: Int
     let mosaic: MosaicLayout?
 
+    /// The files that hold the series' pixels.
+    public var files: [URL] { Array(Set(slices.map(\.file))).sorted { $0.path < $1.path } }
+
     /// True for a 3D acquisition or a stack of at least 60 slices.
     public var isVolumetric: Bool {
         if case .text(let type) = sidecar["MRAcquisitionType"], type.uppercased() == "3D" { return true }

@@ -48,8 +48,8 @@ public enum NIfTI {
                       repetitionTimeS: shape.volumes > 1 ? pixdim[3] : 0)
     }
 
-    /// Writes `volume` to `url` (gzip-compressed when the name ends in `.gz`) atomically, with sform and
-    /// qform both set from the volume's affine (code 1, scanner coordinates).
+    /// Writes `volume` to `url` as NIfTI-1 (gzip-compressed on all cores when the name ends in `.gz`)
+    /// atomically, with sform and qform both set from the volume's affine (code 1, scanner coordinates).
     public static func write(_ volume: Volume, to url: URL, description: String = "NeuroSpike") throws {
         var header = ns_nifti_header()
         header.rank = volume.shape.volumes > 1 ? 4 : 3
@@ -69,17 +69,30 @@ public enum NIfTI {
             let bytes = Array(description.utf8.prefix(79)) + [0]
             buffer.copyBytes(from: bytes)
         }
-        let temporary = AtomicFile.temporaryURL(for: url)
         var message = [CChar](repeating: 0, count: 256)
-        let written: Int32 = withStoredBytes(volume.voxels) { pointer, datatype in
+        var prefix = [UInt8](repeating: 0, count: 352)
+        let built: Int32 = withStoredBytes(volume.voxels) { _, datatype in
             header.datatype = datatype
-            return ns_nifti_write(temporary.path, &header, pointer, &message, message.count)
+            return ns_nifti1_header(&header, &prefix, &message, message.count)
         }
-        guard written == 1 else {
+        guard built == 1 else { throw NIfTIError(path: url.path, problem: String(nulTerminated: message)) }
+        let temporary = AtomicFile.temporaryURL(for: url)
+        do {
+            try withStoredBytes(volume.voxels) { pointer, _ in
+                let voxels = UnsafeRawBufferPointer(start: pointer, count: volume.voxels.count * volume.voxels.bytesPerVoxel)
+                try prefix.withUnsafeBytes { header in
+                    if url.pathExtension.lowercased() == "gz" {
+                        try ParallelGzip.write([header, voxels], to: temporary)
+                    } else {
+                        try PlainWriter.write([header, voxels], to: temporary)
+                    }
+                }
+            }
+            try AtomicFile.commit(temporary, to: url)
+        } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw NIfTIError(path: url.path, problem: String(nulTerminated: message))
+            throw NIfTIError(path: url.path, problem: "cannot write: \(error.localizedDescription)")
         }
-        try AtomicFile.commit(temporary, to: url)
     }
 
     private static func affine(of header: ns_nifti_header, pixdim: [Double]) -> Affine {
@@ -110,13 +123,14 @@ public enum NIfTI {
         }
     }
 
-    private static func withStoredBytes<R>(_ voxels: VoxelArray, _ body: (UnsafeRawPointer, Int32) -> R) -> R {
+    /// Calls `body` with the voxels' bytes and their NIfTI datatype code.
+    private static func withStoredBytes<R>(_ voxels: VoxelArray, _ body: (UnsafeRawPointer, Int32) throws -> R) rethrows -> R {
         switch voxels {
-        case .uint8(let v): return v.withUnsafeBytes { body($0.baseAddress!, 2) }
-        case .int16(let v): return v.withUnsafeBytes { body($0.baseAddress!, 4) }
-        case .uint16(let v): return v.withUnsafeBytes { body($0.baseAddress!, 512) }
-        case .int32(let v): return v.withUnsafeBytes { body($0.baseAddress!, 8) }
-        case .float32(let v): return v.withUnsafeBytes { body($0.baseAddress!, 16) }
+        case .uint8(let v): return try v.withUnsafeBytes { try body($0.baseAddress!, 2) }
+        case .int16(let v): return try v.withUnsafeBytes { try body($0.baseAddress!, 4) }
+        case .uint16(let v): return try v.withUnsafeBytes { try body($0.baseAddress!, 512) }
+        case .int32(let v): return try v.withUnsafeBytes { try body($0.baseAddress!, 8) }
+        case .float32(let v): return try v.withUnsafeBytes { try body($0.baseAddress!, 16) }
         }
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// File-system-safe output names made from untrusted text (DICOM descriptions, file stems).
 public enum SafeName {
-    /// Keeps `[A-Za-z0-9._-]`, turns every other run of characters into one `_`, removes leading dots
-    /// (no hidden files, no `..`), caps the length at 100; never empty.
+    /// Keeps `[A-Za-z0-9._-]`, turns every other run of characters (and dots around it) into one `_`,
+    /// never leaves `..` or a leading dot (no hidden files), caps the length at 100; never empty.
     public static func make(_ raw: String) -> String {
         var result = ""
         var lastWasReplacement = false
@@ -18,7 +18,8 @@ public enum SafeName {
                 lastWasReplacement = true
             }
         }
-        while result.contains("..") { result = result.replacingOccurrences(of: "..", with: ".") }
+        result = result.replacingOccurrences(of: "[._]*_[._]*", with: "_", options: .regularExpression)
+        result = result.replacingOccurrences(of: "\\.{2,}", with: ".", options: .regularExpression)
         while result.hasPrefix(".") || result.hasPrefix("_") { result.removeFirst() }
         while result.hasSuffix("_") || result.hasSuffix(".") { result.removeLast() }
         result = String(result.prefix(100))

@@ -16,6 +16,14 @@ public enum VoxelArray: Sendable, Equatable {
         }
     }
 
+    public var bytesPerVoxel: Int {
+        switch self {
+        case .uint8: return 1
+        case .int16, .uint16: return 2
+        case .int32, .float32: return 4
+        }
+    }
+
     /// The stored values as Float (no scaling).
     public func floats() -> [Float] {
         switch self {

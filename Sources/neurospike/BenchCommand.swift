@@ -2,7 +2,9 @@ import Foundation
 
 /// `neurospike bench <name> …`: speed and memory measurements, each against a peer measured in the same run.
 enum BenchCommand {
-    static let benchmarks: [Command] = []
+    static let benchmarks: [Command] = [
+        BenchConvert.command,
+    ]
 
     static let command = Command(
         name: "bench",

@@ -1,4 +1,5 @@
-/* A small C API over nifti_clib (NIfTI-1 and -2 reading, NIfTI-1 writing, .nii and .nii.gz).
+/* A small C API over nifti_clib (NIfTI-1 and -2 reading of .nii and .nii.gz, NIfTI-1 headers for writing)
+   and zlib (gzip members, so .nii.gz output can be compressed on all cores).
    nifti_clib's own types stay inside CNIfTI.c, so Swift never needs its include path. */
 #ifndef NEUROSPIKE_CNIFTI_H
 #define NEUROSPIKE_CNIFTI_H
@@ -32,9 +33,18 @@ int ns_nifti_read(const char *path, ns_nifti_header *header, void **voxels, char
 
 void ns_nifti_free(void *voxels);
 
-/** Writes a NIfTI-1 file (.nii, or gzip-compressed when `path` ends in .gz) with the sform from
-    `header->sform` and the qform derived from it. Returns 1 on success, 0 with a message otherwise. */
-int ns_nifti_write(const char *path, const ns_nifti_header *header, const void *voxels, char *error, size_t error_capacity);
+/** Fills the 352 bytes that start a single-file NIfTI-1 image (.nii): the 348-byte header with the
+    sform from `header->sform`, the qform derived from it, voxels at offset 352, and an empty extension
+    flag. The voxels follow as raw little-endian data. Returns 1, or 0 with a message. */
+int ns_nifti1_header(const ns_nifti_header *header, unsigned char bytes[352], char *error, size_t error_capacity);
+
+/** Upper bound of the size of one gzip member holding `length` bytes. */
+size_t ns_gzip_bound(size_t length);
+
+/** Compresses `length` bytes into one complete gzip member (RFC 1952) at zlib `level` (1-9).
+    Concatenated members form a valid .gz file, so chunks can be compressed in parallel.
+    Returns the number of bytes written into `output`, or 0 on failure. */
+size_t ns_gzip_member(const void *input, size_t length, int level, void *output, size_t capacity);
 
 /** Bytes per voxel of a NIfTI datatype code, 0 when unsupported. */
 int ns_nifti_bytes_per_voxel(int32_t datatype);
