@@ -1,4 +1,5 @@
 import Foundation
+import DICOMIngest
 import Testing
 
 @Suite(.enabled(if: SharedData.available, SharedData.missingReason),
@@ -83,5 +84,42 @@ struct BadInputTests {
         #expect(lines.first?.contains("JPEG 2000 is not supported") == true)
         #expect(lines.first?.contains("and 95 more files of series '6001 anat-T1w_acq-tfl'") == true)
         #expect(scratch.allFiles() == ["5001_anat-T1w_acq-tfl.json", "5001_anat-T1w_acq-tfl.nii.gz"])
+    }
+}
+
+@Suite(.enabled(if: SharedData.available, SharedData.missingReason))
+struct RescaleTests {
+    @Test func perSliceRescaleGivesFloatVoxelsScaledSliceBySlice() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let input = try scratch.folder("in")
+        let series = SharedData.dicom.appendingPathComponent("dcm_qa_frag/In/5001_anat-T1w_acq-tfl")
+        for name in try FileManager.default.contentsOfDirectory(atPath: series.path) where name.hasSuffix(".dcm") {
+            try FileManager.default.copyItem(at: series.appendingPathComponent(name), to: input.appendingPathComponent(name))
+        }
+        try dcmodify(input.appendingPathComponent("5001040.dcm"), ["(0028,1053)=2.5", "(0028,1052)=-10"])
+
+        let original = try Ingest.load(try #require(Ingest.scan([series]).series.first))
+        let rescaled = try Ingest.load(try #require(Ingest.scan([input]).series.first))
+
+        guard case .float32 = rescaled.voxels else {
+            Issue.record("per-slice rescale must give float32 voxels, got \(rescaled.voxels)")
+            return
+        }
+        #expect(rescaled.affine == original.affine)
+        var changedSlices = Set<Int>()
+        for k in 0..<original.shape.k {
+            for j in stride(from: 0, to: original.shape.j, by: 7) {
+                for i in stride(from: 0, to: original.shape.i, by: 7) {
+                    let before = original.value(i: i, j: j, k: k)
+                    let after = rescaled.value(i: i, j: j, k: k)
+                    if after != before {
+                        #expect(abs(after - (2.5 * before - 10)) < 1e-3)
+                        changedSlices.insert(k)
+                    }
+                }
+            }
+        }
+        #expect(changedSlices.count == 1)
     }
 }
