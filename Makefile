@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := time libdcmtk-dev libsndfile1-dev dcmtk libniftiio-dev libnifti2-dev libznz-dev libpng-dev \
-                zlib1g-dev libopenblas-dev pkg-config dcm2niix dicom3tools mricron-data python3-numpy
+                zlib1g-dev libopenblas-dev pkg-config libvulkan-dev mesa-vulkan-drivers glslc dcm2niix dicom3tools mricron-data python3-numpy
 CONFIG ?= release
 SWIFT_FLAGS := -c $(CONFIG)
 
