@@ -27,9 +27,11 @@ let package = Package(
         ),
         .target(name: "NeuroImage", dependencies: ["CNIfTI"]),
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
-        .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest"]),
+        .target(name: "Validation", dependencies: ["NeuroImage"]),
+        .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Validation"]),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "NeuroImage"], exclude: ["reference_metrics.py"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -40,7 +40,7 @@ enum FolderScan {
         candidates = Array(Set(candidates.map(\.standardizedFileURL))).sorted { $0.path < $1.path }
         result.niftiFiles = candidates.filter { NIfTI.isNIfTIName($0.lastPathComponent) }
         let dicomCandidates = candidates.filter { !NIfTI.isNIfTIName($0.lastPathComponent) }
-        let classified = ParallelResults<Classified>.map(dicomCandidates.count) { classify(dicomCandidates[$0]) }
+        let classified = Parallel.map(dicomCandidates.count) { classify(dicomCandidates[$0]) }
         for item in classified {
             switch item {
             case .images(let frames, let facts):

@@ -32,7 +32,7 @@ enum VolumeAssembler {
         var values = [T](repeating: T.zero, count: plan.shape.count)
         let failures = values.withUnsafeMutableBufferPointer { output in
             let target = SharedOutput(base: output.baseAddress!)
-            return ParallelResults<InputFailure?>.map(files.count) { fileIndex in
+            return Parallel.map(files.count) { fileIndex -> InputFailure? in
                 let url = files[fileIndex]
                 do {
                     try decode(url, slices: byFile[url]!, plan: plan, into: target, applyRescale: applyRescale)

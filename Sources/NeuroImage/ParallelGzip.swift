@@ -1,5 +1,4 @@
 import CNIfTI
-import Dispatch
 import Foundation
 
 /// Gzip compression on all cores: the input is cut into chunks that are compressed independently and
@@ -22,17 +21,16 @@ enum ParallelGzip {
         let batchSize = 4 * ProcessInfo.processInfo.activeProcessorCount
         for batchStart in stride(from: 0, to: chunks.count, by: batchSize) {
             let batch = Array(chunks[batchStart..<min(batchStart + batchSize, chunks.count)])
-            let members = CompressedMembers(count: batch.count)
-            DispatchQueue.concurrentPerform(iterations: batch.count) { index in
+            let members = Parallel.map(batch.count) { index -> [UInt8]? in
                 let chunk = batch[index]
                 var output = [UInt8](repeating: 0, count: ns_gzip_bound(chunk.count))
                 let written = output.withUnsafeMutableBytes {
                     ns_gzip_member(chunk.base, chunk.count, level, $0.baseAddress, $0.count)
                 }
                 output.removeLast(output.count - written)
-                members.store(index, written > 0 ? output : nil)
+                return written > 0 ? output : nil
             }
-            for member in members.all {
+            for member in members {
                 guard let member else {
                     throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "gzip compression failed"])
                 }
@@ -65,20 +63,4 @@ enum PlainWriter {
 private struct SharedBytes: @unchecked Sendable {
     let base: UnsafeRawPointer
     let count: Int
-}
-
-/// Compressed members filled by concurrent workers, one slot each.
-private final class CompressedMembers: @unchecked Sendable {
-    private var slots: [[UInt8]?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ index: Int, _ bytes: [UInt8]?) {
-        lock.lock()
-        slots[index] = bytes
-        lock.unlock()
-    }
-
-    var all: [[UInt8]?] { slots }
 }

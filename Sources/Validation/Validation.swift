@@ -1,0 +1,51 @@
+import Foundation
+import NeuroImage
+
+/// The scores of one case, or why it could not be scored.
+public struct CaseResult: Sendable {
+    public var id: String
+    public var subject: String?
+    public var scores: [StructureScore]
+    /// Wall time to load and score the case (s).
+    public var seconds: Double
+    public var failure: String?
+}
+
+/// Scores predicted label maps against a manifest's reference labels.
+public enum Validation {
+    /// The 14 subcortical structures of the summary's second macro mean: thalamus, caudate, putamen,
+    /// pallidum, hippocampus, amygdala, accumbens, left and right.
+    public static let subcorticalLabels: Set<Int32> = [10, 11, 12, 13, 17, 18, 26, 49, 50, 51, 52, 53, 54, 58]
+
+    /// Scores one case: the reference is mapped to aseg labels (excluded voxels left out); the prediction
+    /// must lie on the reference's grid.
+    public static func score(_ testCase: DatasetManifest.Case, prediction predictionURL: URL,
+                             manifest: DatasetManifest) -> CaseResult {
+        let start = Date()
+        var result = CaseResult(id: testCase.id, subject: testCase.subject, scores: [], seconds: 0, failure: nil)
+        defer { result.seconds = Date().timeIntervalSince(start) }
+        do {
+            let referenceVolume = try NIfTI.read(manifest.url(testCase.labels))
+            let predictionVolume = try NIfTI.read(predictionURL)
+            guard referenceVolume.shape.voxelsPerVolume == predictionVolume.shape.voxelsPerVolume,
+                  referenceVolume.shape.i == predictionVolume.shape.i, referenceVolume.shape.j == predictionVolume.shape.j else {
+                result.failure = "\(predictionURL.path): grid \(predictionVolume.shape) differs from the reference's \(referenceVolume.shape)"
+                return result
+            }
+            let mismatch = zip(referenceVolume.affine.rows.joined(), predictionVolume.affine.rows.joined()).map { abs($0 - $1) }.max() ?? 0
+            guard mismatch < 1e-3 else {
+                result.failure = "\(predictionURL.path): affine differs from the reference's by up to \(mismatch) (not the same grid)"
+                return result
+            }
+            var reference = LabelGrid(referenceVolume)
+            let excluded = reference.labels.map { manifest.mapping.aseg($0) == LabelMapping.excluded }
+            reference.labels = reference.labels.map { manifest.mapping.aseg($0) }
+            let prediction = LabelGrid(predictionVolume)
+            result.scores = OverlapMetrics.score(reference: reference, prediction: prediction, labels: manifest.labels,
+                                                 excluded: excluded.contains(true) ? excluded : nil)
+        } catch {
+            result.failure = "\(error)"
+        }
+        return result
+    }
+}
