@@ -28,9 +28,11 @@ let package = Package(
         .target(name: "NeuroImage", dependencies: ["CNIfTI"]),
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
         .target(name: "Validation", dependencies: ["NeuroImage"]),
+        .target(name: "Reporting"),
         .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Validation"]),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "NeuroImage"], exclude: ["reference_metrics.py"]),
     ],
     cxxLanguageStandard: .cxx17

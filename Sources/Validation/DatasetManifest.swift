@@ -89,7 +89,7 @@ public struct LabelMapping: Sendable {
             throw ManifestError(path: url.path, problem: "cannot read the label mapping")
         }
         var table: [Int32: Int32] = [:]
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated().dropFirst() {
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated().dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count >= 3, let source = Int32(fields[0].trimmingCharacters(in: .whitespaces)),
                   let aseg = Int32(fields[2].trimmingCharacters(in: .whitespaces)) else {
