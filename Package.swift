@@ -25,7 +25,8 @@ let package = Package(
             cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
             linkerSettings: [.linkedLibrary("nifti2"), .linkedLibrary("znz"), .linkedLibrary("z"), .linkedLibrary("m")]
         ),
-        .target(name: "NeuroImage", dependencies: ["CNIfTI"]),
+        .target(name: "CPNG", path: "Sources/CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "NeuroImage", dependencies: ["CNIfTI", "CPNG"]),
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
         .target(name: "Validation", dependencies: ["NeuroImage"]),
         .target(name: "Reporting"),
