@@ -27,9 +27,11 @@ let package = Package(
         ),
         .target(name: "NeuroImage", dependencies: ["CNIfTI"]),
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
-        .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest"]),
+        .target(name: "Segmentation", dependencies: ["NeuroImage"]),
+        .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Segmentation"]),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NeuroImage"]),
     ],
     cxxLanguageStandard: .cxx17
 )
