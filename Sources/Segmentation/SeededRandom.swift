@@ -4,7 +4,8 @@ import Foundation
 /// the same seed gives the same numbers on every machine and run.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
-    private var spareNormal: Float?
+    private var spareBits: UInt64 = 0
+    private var spareDraws = 0
 
     public init(seed: UInt64) {
         var mixer = seed
@@ -64,17 +65,40 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * uniform())
     }
 
-    /// Standard normal in single precision (Box–Muller, both values of a pair used): the per-voxel draw.
+    /// Standard normal in single precision for per-voxel noise: 16 random bits pick one of 65,536
+    /// equally likely values (the normal quantiles at the bins' centres, so |value| ≤ 4.2); one 64-bit
+    /// draw serves four calls.
     public mutating func normalFloat() -> Float {
-        if let spare = spareNormal {
-            spareNormal = nil
-            return spare
+        if spareDraws == 0 {
+            spareBits = next()
+            spareDraws = 4
         }
-        let u = Float(next() >> 40) * 0x1p-24 + 0x1p-25
-        let angle = Float(next() >> 40) * (0x1p-24 * 2 * Float.pi)
-        let radius = (-2 * logf(u)).squareRoot()
-        spareNormal = radius * sinf(angle)
-        return radius * cosf(angle)
+        let index = Int(truncatingIfNeeded: spareBits & 0xFFFF)
+        spareBits >>= 16
+        spareDraws -= 1
+        return SeededRandom.normalQuantiles[index]
+    }
+
+    private static let normalQuantiles: [Float] = (0..<65_536).map { Float(inverseNormalCDF((Double($0) + 0.5) / 65_536)) }
+
+    /// Φ⁻¹(p) for p in (0, 1), Acklam's rational approximation (relative error below 1.2 × 10⁻⁹).
+    static func inverseNormalCDF(_ p: Double) -> Double {
+        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
+        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                 6.680131188771972e+01, -1.328068155288572e+01]
+        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                 -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00]
+        let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
+        func tail(_ q: Double) -> Double {
+            (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        }
+        let low = 0.02425
+        if p < low { return tail((-2 * log(p)).squareRoot()) }
+        if p > 1 - low { return -tail((-2 * log(1 - p)).squareRoot()) }
+        let q = p - 0.5, r = q * q
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
     }
 
     private static func splitMix(_ state: inout UInt64) -> UInt64 {

@@ -181,11 +181,19 @@ public struct SyntheticImageGenerator: Sendable {
         var intensities = image
         applyResolution(p, to: &intensities)
         if p.biasStd > 0 {
-            var field = SeededRandom(seed: seed, stream: 6)
+            var random = SeededRandom(seed: seed, stream: 6)
             let nodes = options.biasNodes
-            let coarse = (0..<(nodes * nodes * nodes)).map { _ in Float(p.biasStd * field.normal()) }
-            let bias = CubeFilters.upsample(coarse, nodes: nodes, side: side)
-            Self.forEachSlice(&intensities, side: side) { n, value in value *= exp(bias[n]) }
+            let bias = SmoothField(coarse: (0..<(nodes * nodes * nodes)).map { _ in Float(p.biasStd * random.normal()) },
+                                   nodes: nodes, side: side)
+            intensities.withUnsafeMutableBufferPointer { buffer in
+                let data = buffer
+                Parallel.forEach(side) { k in
+                    for j in 0..<side {
+                        let row = bias.row(j: j, k: k), start = side * (j + side * k)
+                        for i in 0..<side { data[start + i] *= exp(bias.value(i: i, row: row)) }
+                    }
+                }
+            }
         }
         if p.noiseStd > 0 {
             let std = Float(p.noiseStd)
@@ -242,7 +250,11 @@ public struct SyntheticImageGenerator: Sendable {
                         for i in 0..<side {
                             let n = i + side * (j + side * k)
                             var u = row + m.columns.0 * Double(i)
-                            if let displacement { u += SIMD3(Double(displacement.0[n]), Double(displacement.1[n]), Double(displacement.2[n])) }
+                            if let displacement {
+                                let fieldRow = displacement.x.row(j: j, k: k)
+                                u += SIMD3(Double(displacement.x.value(i: i, row: fieldRow)), Double(displacement.y.value(i: i, row: fieldRow)),
+                                           Double(displacement.z.value(i: i, row: fieldRow)))
+                            }
                             let x = Int((u.x + 0.5).rounded(.down)), y = Int((u.y + 0.5).rounded(.down)), z = Int((u.z + 0.5).rounded(.down))
                             let inside = x >= 0 && y >= 0 && z >= 0 && x < ni && y < nj && z < nk
                             let label = Int(inside ? labels[x + ni * (y + nj * z)] : background)
@@ -258,7 +270,7 @@ public struct SyntheticImageGenerator: Sendable {
 
     /// Elastic displacements in label-map voxels per output voxel (x, y, z arrays), nil when off. Drawn in
     /// world mm on a coarse grid over the sample and upsampled smoothly; mirrored with the image when flipped.
-    private func displacementField(_ p: SampleParameters, map: TrainingLabelMap, seed: UInt64) -> ([Float], [Float], [Float])? {
+    private func displacementField(_ p: SampleParameters, map: TrainingLabelMap, seed: UInt64) -> (x: SmoothField, y: SmoothField, z: SmoothField)? {
         guard p.elasticStdMM > 0 else { return nil }
         var random = SeededRandom(seed: seed, stream: 5)
         let nodes = options.elasticNodes
@@ -269,7 +281,7 @@ public struct SyntheticImageGenerator: Sendable {
             let node = p.flipped ? (nodes - 1 - n % nodes) + n / nodes * nodes : n
             for axis in 0..<3 { coarse[axis][node] = Float(voxel[axis]) }
         }
-        let fields = coarse.map { CubeFilters.upsample($0, nodes: nodes, side: options.size) }
+        let fields = coarse.map { SmoothField(coarse: $0, nodes: nodes, side: options.size) }
         return (fields[0], fields[1], fields[2])
     }
 
@@ -279,11 +291,10 @@ public struct SyntheticImageGenerator: Sendable {
             let ratio = p.acquisitionMM[axis] / options.voxelMM
             let sigma = ratio > 1 ? 0.75 * ratio : options.baseBlurVoxels
             if sigma > 0 {
-                let kernel = CubeFilters.gaussianKernel(sigma: sigma)
-                CubeFilters.forEachLine(&image, side: options.size, axis: axis) { CubeFilters.blur(&$0, kernel: kernel) }
+                CubeFilters.blur(&image, side: options.size, axis: axis, kernel: CubeFilters.gaussianKernel(sigma: sigma))
             }
             if ratio > 1 {
-                CubeFilters.forEachLine(&image, side: options.size, axis: axis) { CubeFilters.decimate(&$0, ratio: ratio) }
+                CubeFilters.decimate(&image, side: options.size, axis: axis, ratio: ratio)
             }
         }
     }
