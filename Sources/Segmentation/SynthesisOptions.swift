@@ -26,9 +26,9 @@ public struct SynthesisOptions: Sendable, Equatable {
     public var biasNodes = 4
     /// Gamma: intensities (0…1) are raised to exp(N(0, gammaStd)).
     public var gammaStd = 0.4
-    /// Random resolution: with this probability each axis gets an acquisition voxel size uniform in
-    /// `voxelMM…maxAcquisitionMM`, simulated by Gaussian blur (sigma 0.75 × size ratio, in voxels) and
-    /// linear down- and up-sampling.
+    /// Random resolution: with this probability a sample is acquired coarser, each axis with chance ½ at a
+    /// voxel size uniform in `voxelMM…maxAcquisitionMM`, simulated by Gaussian blur (sigma 0.75 × size
+    /// ratio, in output voxels) and linear down- and up-sampling.
     public var resolutionProbability = 0.5
     public var maxAcquisitionMM = 4.0
     /// Blur (sigma, output voxels) of axes acquired at the output resolution: partial volume and smoother noise.
