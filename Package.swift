@@ -30,10 +30,12 @@ let package = Package(
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
         .target(name: "Validation", dependencies: ["NeuroImage"]),
         .target(name: "Reporting"),
-        .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Validation"]),
+        .target(name: "Segmentation", dependencies: ["NeuroImage"]),
+        .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Validation", "Segmentation"]),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NeuroImage"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "NeuroImage"], exclude: ["reference_metrics.py"]),
     ],
     cxxLanguageStandard: .cxx17
