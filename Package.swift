@@ -32,11 +32,12 @@ let package = Package(
         .target(name: "Reporting"),
         .target(name: "Segmentation", dependencies: ["NeuroImage"]),
         .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Validation", "Segmentation"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
-        .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NeuroImage"]),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation", "NeuroImage"], exclude: ["reference_metrics.py"]),
+        .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
+        .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NeuroImage", "TestSupport"]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "NeuroImage", "TestSupport"], exclude: ["reference_metrics.py"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -22,8 +22,11 @@ public struct DatasetManifest: Sendable {
     /// The folder the manifest's relative paths start from.
     public var folder: URL
 
-    public func url(_ relative: String) -> URL {
-        relative.hasPrefix("/") ? URL(fileURLWithPath: relative) : folder.appendingPathComponent(relative)
+    public func url(_ path: String) -> URL { Self.resolve(path, in: folder) }
+
+    /// An absolute path as it is; a relative one from `folder`.
+    static func resolve(_ path: String, in folder: URL) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : folder.appendingPathComponent(path)
     }
 
     private struct File: Decodable {
@@ -51,7 +54,7 @@ public struct DatasetManifest: Sendable {
         let ids = file.cases.map(\.id)
         guard Set(ids).count == ids.count else { throw ManifestError(path: url.path, problem: "case ids are not unique") }
         let folder = url.deletingLastPathComponent()
-        let mapping = try file.labelMapping.map { try LabelMapping.load(folder.appendingPathComponent($0)) } ?? .identity
+        let mapping = try file.labelMapping.map { try LabelMapping.load(resolve($0, in: folder)) } ?? .identity
         return DatasetManifest(name: file.name, labels: file.labels, cases: file.cases, mapping: mapping, folder: folder)
     }
 }

@@ -9,6 +9,14 @@ public struct CaseResult: Sendable {
     /// Wall time to load and score the case (s).
     public var seconds: Double
     public var failure: String?
+
+    public init(id: String, subject: String?, scores: [StructureScore], seconds: Double, failure: String?) {
+        self.id = id
+        self.subject = subject
+        self.scores = scores
+        self.seconds = seconds
+        self.failure = failure
+    }
 }
 
 /// Scores predicted label maps against a manifest's reference labels.

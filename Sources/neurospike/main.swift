@@ -3,6 +3,7 @@ import Foundation
 let commands: [Command] = [
     InfoCommand.command,
     ConvertCommand.command,
+    ValidateCommand.command,
     SynthCommand.command,
     BenchCommand.command,
 ]

@@ -1,8 +1,9 @@
 import Foundation
 import DICOMIngest
+import TestSupport
 import Testing
 
-@Suite(.enabled(if: SharedData.available, SharedData.missingReason),
+@Suite(.enabled(if: SharedData.has("dicom"), SharedData.reason("dicom")),
        .enabled(if: NeuroSpikeBinary.available, "needs the neurospike binary built beside the tests (swift build first)"))
 struct BadInputTests {
     private func copy(_ relative: String, to folder: URL, as name: String? = nil) throws -> URL {
@@ -87,7 +88,7 @@ struct BadInputTests {
     }
 }
 
-@Suite(.enabled(if: SharedData.available, SharedData.missingReason))
+@Suite(.enabled(if: SharedData.has("dicom"), SharedData.reason("dicom")))
 struct RescaleTests {
     @Test func perSliceRescaleGivesFloatVoxelsScaledSliceBySlice() throws {
         let scratch = try ScratchFolder()

@@ -1,9 +1,10 @@
 import DICOMIngest
 import Foundation
 import NeuroImage
+import TestSupport
 import Testing
 
-@Suite(.enabled(if: SharedData.available, SharedData.missingReason),
+@Suite(.enabled(if: SharedData.has("dicom"), SharedData.reason("dicom")),
        .enabled(if: NeuroSpikeBinary.available, "needs the neurospike binary built beside the tests (swift build first)"))
 struct EncodingTests {
     static let encodings = ["MR_small_RLE.dcm", "MR_small_bigendian.dcm", "MR_small_expb.dcm", "MR_small_implicit.dcm",

@@ -1,6 +1,7 @@
 import DICOMIngest
 import Foundation
 import NeuroImage
+import TestSupport
 import Testing
 
 /// One conversion checked against dcm2niix's reference output in the suite's `Ref/` folder.
@@ -41,7 +42,7 @@ let referenceCases: [ReferenceCase] = [
     ReferenceCase(input: "dcm_qa_ts/In/\($0).dcm", name: "\($0)_ax_asc_35sl", reference: "dcm_qa_ts/Ref/\($0).nii")
 }
 
-@Suite(.enabled(if: SharedData.available, SharedData.missingReason))
+@Suite(.enabled(if: SharedData.has("dicom"), SharedData.reason("dicom")))
 struct ReferenceConversionTests {
     @Test(arguments: referenceCases)
     func convertedSeriesMatchesReferenceInWorldCoordinates(_ testCase: ReferenceCase) throws {

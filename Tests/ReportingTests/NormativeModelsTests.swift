@@ -1,20 +1,15 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Reporting
 
-private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let oracle: URL = {
-    if let override = ProcessInfo.processInfo.environment["NEUROSPIKE_SHARED_DATA"] {
-        return URL(fileURLWithPath: override).appendingPathComponent("norms/nomis-fs6/predicted_norms.csv")
-    }
-    return repository.deletingLastPathComponent().appendingPathComponent("shared/data/norms/nomis-fs6/predicted_norms.csv")
-}()
+private let oracle = SharedData.url("norms/nomis-fs6/predicted_norms.csv")
 
 struct NormativeModelsTests {
     let models: NormativeModels
 
     init() throws {
-        models = try NormativeModels(contentsOf: repository.appendingPathComponent("pipelines/brain-t1/norms/nomis-fs6.json"))
+        models = try NormativeModels(contentsOf: Repository.url("pipelines/brain-t1/norms/nomis-fs6.json"))
     }
 
     /// The oracle's structure names (FreeSurfer capitalisation, "Thalamus" without "-Proper") as model names.
@@ -23,7 +18,7 @@ struct NormativeModelsTests {
         return lower.hasSuffix("-thalamus") ? lower + "-proper" : lower
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: oracle.path), "needs ../shared/data/norms/nomis-fs6/predicted_norms.csv"))
+    @Test(.enabled(if: SharedData.has("norms/nomis-fs6/predicted_norms.csv"), SharedData.reason("norms/nomis-fs6")))
     func expectedVolumesAndPercentilesMatchThePublishedTable() throws {
         let rows = try String(contentsOf: oracle, encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst()
         var checked = 0

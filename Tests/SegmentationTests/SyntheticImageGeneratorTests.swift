@@ -1,6 +1,7 @@
 import Foundation
 import NeuroImage
 import Segmentation
+import TestSupport
 import Testing
 
 struct SyntheticImageGeneratorTests {
@@ -142,7 +143,8 @@ struct SyntheticImageGeneratorTests {
         #expect(throws: SynthesisError.self) { try TrainingLabelMap(name: "bad", volume: volume, priors: Self.priors) }
     }
 
-    @Test(.enabled(if: SharedData.available, SharedData.missingReason))
+    @Test(.enabled(if: SharedData.has("labelmaps/synthseg-training/labels_classes_priors"),
+                   SharedData.reason("labelmaps/synthseg-training")))
     func synthesisesFromTheTrainingLabelMaps() throws {
         let priors = try SynthesisPriors.load(from: SharedData.priors)
         #expect(priors.generationLabels.count == 54 && priors.t1Means.count == 25)

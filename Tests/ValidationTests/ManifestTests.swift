@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Validation
 
@@ -41,8 +42,7 @@ struct ManifestTests {
     }
 
     @Test func shippedMICCAIManifestListsFifteenCasesAndTwentyNineLabels() throws {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let manifest = try DatasetManifest.load(repository.appendingPathComponent("datasets/miccai2012-train.json"))
+        let manifest = try DatasetManifest.load(Repository.url("datasets/miccai2012-train.json"))
         #expect(manifest.cases.count == 15)
         #expect(manifest.labels.count == 29)
         #expect(Set(manifest.labels).isSubset(of: Set(Validation.subcorticalLabels).union([2, 3, 4, 7, 8, 14, 15, 16, 28, 41, 42, 43, 46, 47, 60])))
