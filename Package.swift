@@ -7,7 +7,12 @@ let package = Package(
         .executable(name: "neurospike", targets: ["neurospike"]),
     ],
     targets: [
-        .executableTarget(name: "neurospike"),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Tensor"),
+        .target(name: "CPUBackend", dependencies: ["Tensor", "CBLAS"]),
+        .executableTarget(name: "neurospike", dependencies: ["Tensor", "CPUBackend"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CPUBackend"],
+                    exclude: ["generate_forward_cases.py"], resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
 )
