@@ -158,6 +158,12 @@ extension CPUBackend {
         let plan = ConvPlan(input: VolumeShape(inputShape), outputChannels: weight.shape.last ?? 0, geometry: geometry)
         precondition(weight.shape == plan.weightShape, "conv3d weight \(weight.shape) does not match \(plan.weightShape)")
         precondition(gradOutput.shape == plan.output.dims, "gradient \(gradOutput.shape) does not match output \(plan.output.dims)")
+        if geometry.stride == 1 && geometry.padding < geometry.size {
+            // A stride-1 input gradient is a forward convolution with the kernel flipped and its channels swapped:
+            // a gather through the fast forward path instead of a scatter-add.
+            let flipped = ConvGeometry(size: geometry.size, stride: 1, padding: geometry.size - 1 - geometry.padding)
+            return conv3d(gradOutput, weight: flippedTransposed(weight), bias: nil, geometry: flipped)
+        }
         let cout = plan.output.c, tileRows = plan.tileRows
         let planeRows = plan.output.h * plan.output.w
         let planes = plan.output.n * plan.output.d
@@ -229,6 +235,19 @@ extension CPUBackend {
         }
         return (Tensor(shape: plan.weightShape, scalars: Array(sums[..<weightCount])),
                 Tensor(shape: [cout], scalars: Array(sums[weightCount...])))
+    }
+
+    /// `W′[a, b, c, o, i] = W[k−1−a, k−1−b, k−1−c, i, o]` for a `[k, k, k, Cin, Cout]` weight.
+    private func flippedTransposed(_ weight: Tensor) -> Tensor {
+        let (k, cin, cout) = (weight.shape[0], weight.shape[3], weight.shape[4])
+        var result = [Float](repeating: 0, count: weight.count)
+        for tap in 0..<(k * k * k) {
+            let source = (k * k * k - 1 - tap) * cin * cout, target = tap * cin * cout
+            for i in 0..<cin {
+                for o in 0..<cout { result[target + o * cin + i] = weight.scalars[source + i * cout + o] }
+            }
+        }
+        return Tensor(shape: [k, k, k, cout, cin], scalars: result)
     }
 
     public func convTranspose3d(_ input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry) -> Tensor {
