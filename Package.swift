@@ -8,10 +8,12 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CKernels"),
         .target(name: "Tensor"),
-        .target(name: "CPUBackend", dependencies: ["Tensor", "CBLAS"]),
-        .executableTarget(name: "neurospike", dependencies: ["Tensor", "CPUBackend"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CPUBackend"],
+        .target(name: "CPUBackend", dependencies: ["Tensor", "CBLAS", "CKernels"]),
+        .target(name: "Spiking", dependencies: ["Tensor"]),
+        .executableTarget(name: "neurospike", dependencies: ["Tensor", "CPUBackend", "Spiking"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CPUBackend", "Spiking"],
                     exclude: ["generate_forward_cases.py"], resources: [.copy("Fixtures")]),
     ],
     cxxLanguageStandard: .cxx17
