@@ -17,6 +17,24 @@ void ns_pack_weights_s8(const int8_t *weights, int taps, int cin, int cout, int8
                         *packed++ = weights[((size_t)t * cin + c4 * 4 + j) * cout + block * 16 + o];
 }
 
+int ns_pad_counts_u8(const float *input, int d, int h, int w, int c, int pad, int z0, int z1, uint8_t *padded) {
+    (void)d;
+    const int ph = h + 2 * pad, pw = w + 2 * pad;
+    int invalid = 0;
+    for (int z = z0; z < z1; z++)
+        for (int y = 0; y < h; y++) {
+            const float *source = input + ((size_t)z * h + y) * w * c;
+            uint8_t *target = padded + (((size_t)(z + pad) * ph + y + pad) * pw + pad) * c;
+            for (int i = 0; i < w * c; i++) {
+                const float value = source[i];
+                const int count = (int)value;
+                invalid += (float)count != value || count < 0 || count > 255;
+                target[i] = (uint8_t)count;
+            }
+        }
+    return invalid;
+}
+
 /// Output voxels computed together: their accumulators stay in registers while one weight vector is reused.
 enum { ROW_BLOCK = 8 };
 

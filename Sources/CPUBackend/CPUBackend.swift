@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Tensor
 
@@ -9,12 +10,14 @@ import Tensor
 public final class CPUBackend: TrainingBackend {
     /// Worker threads for the parallel kernels.
     public let threadCount: Int
-    var scratch: [ScratchBuffer]
+    var scratch: [ScratchBuffer<Float>]
+    /// Spike events of the event-driven convolution.
+    let events = ScratchBuffer<ns_spike_event>()
 
     public init(threadCount: Int = 2) {
         precondition(threadCount > 0, "threadCount must be positive")
         self.threadCount = threadCount
-        scratch = (0..<threadCount).map { _ in ScratchBuffer() }
+        scratch = (0..<threadCount).map { _ in ScratchBuffer<Float>() }
         BLAS.setThreadCount(1)
     }
 
@@ -68,9 +71,9 @@ private struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
 }
 
-/// Grow-only scratch memory owned by one worker thread.
-final class ScratchBuffer {
-    private(set) var pointer: UnsafeMutablePointer<Float>
+/// Grow-only scratch memory (one per worker thread, or one per kernel that runs its workers on disjoint parts).
+final class ScratchBuffer<Element> {
+    private(set) var pointer: UnsafeMutablePointer<Element>
     private(set) var capacity: Int
 
     init() {
@@ -78,8 +81,8 @@ final class ScratchBuffer {
         pointer = .allocate(capacity: 1)
     }
 
-    /// At least `count` floats, contents unspecified.
-    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+    /// At least `count` elements, contents unspecified.
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Element> {
         if count > capacity {
             pointer.deallocate()
             pointer = .allocate(capacity: count)

@@ -47,25 +47,25 @@ extension CPUBackend {
         precondition(Self.hasSpikeKernels, "conv3dInt8 needs AVX-512 VNNI")
         let shape = VolumeShape(counts.shape), k = weight.shape[0], pad = k / 2, cout = weight.shape[4]
         precondition(shape.c == weight.shape[3] && k % 2 == 1, "counts \(counts.shape) do not fit weight \(weight.shape)")
-        let (pd, ph, pw) = (shape.d + 2 * pad, shape.h + 2 * pad, shape.w + 2 * pad)
-        var padded = [UInt8](repeating: 0, count: pd * ph * pw * shape.c)
+        var padded = [UInt8](repeating: 0, count: (shape.d + 2 * pad) * (shape.h + 2 * pad) * (shape.w + 2 * pad) * shape.c)
         let itemInput = shape.d * shape.h * shape.w * shape.c, itemOutput = shape.d * shape.h * shape.w * cout
         let workers = min(threadCount, shape.d)
         let result = makeArray(count: shape.n * itemOutput) { output in
             for item in 0..<shape.n {
-                for z in 0..<shape.d {
-                    for y in 0..<shape.h {
-                        for x in 0..<shape.w {
-                            let source = item * itemInput + ((z * shape.h + y) * shape.w + x) * shape.c
-                            let target = (((z + pad) * ph + y + pad) * pw + x + pad) * shape.c
-                            for channel in 0..<shape.c {
-                                let value = counts.scalars[source + channel]
-                                precondition(value >= 0 && value <= 255 && value == value.rounded(), "count \(value) is not in 0…255")
-                                padded[target + channel] = UInt8(value)
+                var invalid = [Int32](repeating: 0, count: workers)
+                counts.scalars.withUnsafeBufferPointer { source in
+                    padded.withUnsafeMutableBufferPointer { target in
+                        invalid.withUnsafeMutableBufferPointer { invalid in
+                            parallel(workers) { worker in
+                                let planes = share(worker, of: workers, count: shape.d)
+                                invalid[worker] = ns_pad_counts_u8(source.baseAddress! + item * itemInput, Int32(shape.d), Int32(shape.h),
+                                                                   Int32(shape.w), Int32(shape.c), Int32(pad), Int32(planes.lowerBound),
+                                                                   Int32(planes.upperBound), target.baseAddress!)
                             }
                         }
                     }
                 }
+                precondition(invalid.allSatisfy { $0 == 0 }, "conv3dInt8 takes integer counts in 0…255")
                 padded.withUnsafeBufferPointer { input in
                     weight.packed.withUnsafeBufferPointer { packed in
                         parallel(workers) { worker in
@@ -90,7 +90,7 @@ extension CPUBackend {
         precondition(weight.shape == [k, k, k, shape.c, cout] && k % 2 == 1 && cout % 16 == 0,
                      "weight \(weight.shape) does not fit counts \(counts.shape) (odd k, Cout % 16 == 0)")
         let planeSize = shape.h * shape.w * shape.c, itemOutput = shape.d * shape.h * shape.w * cout
-        var events = [ns_spike_event](repeating: ns_spike_event(), count: shape.d * planeSize)
+        let list = events.reserve(shape.d * planeSize)
         var eventCounts = [Int32](repeating: 0, count: shape.d)
         let workers = min(threadCount, shape.d)
         let result = makeArray(count: shape.n * itemOutput) { output in
@@ -99,25 +99,22 @@ extension CPUBackend {
                 target.initialize(repeating: 0, count: itemOutput)
                 if let bias { addRowVector(bias.scalars, to: target, rows: itemOutput / cout) }
                 counts.scalars.withUnsafeBufferPointer { source in
-                    events.withUnsafeMutableBufferPointer { list in
-                        eventCounts.withUnsafeMutableBufferPointer { lengths in
-                            parallel(workers) { worker in
-                                for z in share(worker, of: workers, count: shape.d) {
-                                    lengths[z] = ns_collect_events(source.baseAddress! + (item * shape.d + z) * planeSize,
-                                                                   Int32(shape.h), Int32(shape.w), Int32(shape.c),
-                                                                   list.baseAddress! + z * planeSize)
-                                }
+                    eventCounts.withUnsafeMutableBufferPointer { lengths in
+                        parallel(workers) { worker in
+                            for z in share(worker, of: workers, count: shape.d) {
+                                lengths[z] = ns_collect_events(source.baseAddress! + (item * shape.d + z) * planeSize,
+                                                               Int32(shape.h), Int32(shape.w), Int32(shape.c), list + z * planeSize)
                             }
                         }
-                        let planes = (0..<shape.d).map { Optional(UnsafePointer(list.baseAddress! + $0 * planeSize)) }
-                        weight.scalars.withUnsafeBufferPointer { weights in
-                            parallel(workers) { worker in
-                                let range = share(worker, of: workers, count: shape.d)
-                                ns_conv3d_events(planes, eventCounts, weights.baseAddress!, Int32(shape.d), Int32(shape.h),
-                                                 Int32(shape.w), Int32(k), Int32(shape.c), Int32(cout),
-                                                 Int32(range.lowerBound), Int32(range.upperBound), target)
-                            }
-                        }
+                    }
+                }
+                let planes = (0..<shape.d).map { Optional(UnsafePointer(list + $0 * planeSize)) }
+                weight.scalars.withUnsafeBufferPointer { weights in
+                    parallel(workers) { worker in
+                        let range = share(worker, of: workers, count: shape.d)
+                        ns_conv3d_events(planes, eventCounts, weights.baseAddress!, Int32(shape.d), Int32(shape.h),
+                                         Int32(shape.w), Int32(k), Int32(shape.c), Int32(cout),
+                                         Int32(range.lowerBound), Int32(range.upperBound), target)
                     }
                 }
             }

@@ -9,9 +9,9 @@ enum BenchSparsity {
         name: "sparsity",
         summary: "conv3d on ~70 %-zero spike counts: dense fp32 vs int8 VNNI vs event-driven",
         help: """
-        usage: neurospike bench sparsity [--json] [--threads N] [--repeats N] [--zeros F] [--size S] [--out DIR]
+        usage: neurospike bench sparsity [--json] [--threads N] [--repeats N] [--zeros F,…] [--size S] [--out DIR]
 
-        Convolves spike counts (0…4, a fraction F of them zero, default 0.7) of a 1×S³×C volume (S default 64),
+        Convolves spike counts (0…4, a fraction F of them zero, for each F given; default 0.7) of a 1×S³×C volume (S default 64),
         C→C channels for C = 16 and 32, 3×3×3, with three kernels of the CPU backend: dense fp32
         (im2col + sgemm), int8 counts × int8 weights (AVX-512 VNNI, exact integer sums), and event-driven
         (only non-zero counts do work). Medians of --repeats runs; writes sparsity.json and sparsity.md to --out
@@ -40,7 +40,10 @@ enum BenchSparsity {
         let zerosText = try arguments.option("--zeros") ?? "0.7"
         let out = try arguments.option("--out") ?? "reports/bench"
         _ = try arguments.positionals()
-        guard let zeros = Float(zerosText), (0...1).contains(zeros) else { throw UsageError("--zeros expects a fraction, got '\(zerosText)'") }
+        let fractions = zerosText.split(separator: ",").compactMap { Float($0) }.filter { (0...1).contains($0) }
+        guard !fractions.isEmpty, fractions.count == zerosText.split(separator: ",").count else {
+            throw UsageError("--zeros expects fractions in 0…1 separated by commas, got '\(zerosText)'")
+        }
         guard CPUBackend.hasSpikeKernels else {
             printError("bench sparsity: this CPU lacks AVX-512 VNNI; only the dense path could run")
             return .usage
@@ -49,33 +52,35 @@ enum BenchSparsity {
         let backend = CPUBackend(threadCount: threads)
         var generator = SeededGenerator(seed: 3)
         var rows: [Row] = []
-        for channels in [16, 32] {
-            let counts = Tensor(shape: [1, size, size, size, channels], scalars: (0..<(size * size * size * channels)).map { _ in
-                Float.random(in: 0..<1, using: &generator) < zeros ? 0 : Float(Int.random(in: 1...4, using: &generator))
-            })
-            var statistics = SpikeStatistics(maxCount: 4)
-            statistics.record(counts)
-            let operations = OperationCounts(convolutionSize: 3, outputChannels: channels, statistics: statistics)
-            let weight = Tensor.randomNormal(shape: [3, 3, 3, channels, channels], standardDeviation: 0.1, using: &generator)
-            let bias = Tensor(zeros: [channels])
-            let quantized = QuantizedConvWeight(weight: weight, bias: bias)
-            let flops = 2 * Double(operations.multiplyAccumulates)
-            let paths: [(String, () -> Void)] = [
-                ("dense fp32 (im2col+sgemm)", { _ = backend.conv3d(counts, weight: weight, bias: bias, geometry: ConvGeometry(size: 3, padding: 1)) }),
-                ("int8 VNNI (u8 counts x s8 weights)", { _ = backend.conv3dInt8(counts, weight: quantized) }),
-                ("event-driven fp32 (non-zero counts only)", { _ = backend.conv3dEvents(counts, weight: weight, bias: bias) }),
-            ]
-            var denseSeconds = 0.0
-            for (name, body) in paths {
-                let seconds = BenchOps.medianSeconds(repeats: repeats, body)
-                if denseSeconds == 0 { denseSeconds = seconds }
-                rows.append(Row(op: "conv3d", shape: "1x\(size)x\(size)x\(size)x\(channels)->\(channels) k3", path: name,
-                                zero_count_fraction: BenchOps.rounded(statistics.zeroCountFraction),
-                                silent_slot_fraction: BenchOps.rounded(statistics.silentSlotFraction),
-                                milliseconds: BenchOps.rounded(seconds * 1000),
-                                dense_equivalent_gflops: BenchOps.rounded(flops / seconds / 1e9),
-                                speedup_vs_dense: BenchOps.rounded(denseSeconds / seconds),
-                                synaptic_ops_per_mac: BenchOps.rounded(Double(operations.synapticOperations) / Double(operations.multiplyAccumulates))))
+        for zeros in fractions {
+            for channels in [16, 32] {
+                let counts = Tensor(shape: [1, size, size, size, channels], scalars: (0..<(size * size * size * channels)).map { _ in
+                    Float.random(in: 0..<1, using: &generator) < zeros ? 0 : Float(Int.random(in: 1...4, using: &generator))
+                })
+                var statistics = SpikeStatistics(maxCount: 4)
+                statistics.record(counts)
+                let operations = OperationCounts(convolutionSize: 3, outputChannels: channels, statistics: statistics)
+                let weight = Tensor.randomNormal(shape: [3, 3, 3, channels, channels], standardDeviation: 0.1, using: &generator)
+                let bias = Tensor(zeros: [channels])
+                let quantized = QuantizedConvWeight(weight: weight, bias: bias)
+                let flops = 2 * Double(operations.multiplyAccumulates)
+                let paths: [(String, () -> Void)] = [
+                    ("dense fp32 (im2col+sgemm)", { _ = backend.conv3d(counts, weight: weight, bias: bias, geometry: ConvGeometry(size: 3, padding: 1)) }),
+                    ("int8 VNNI (u8 counts x s8 weights)", { _ = backend.conv3dInt8(counts, weight: quantized) }),
+                    ("event-driven fp32 (non-zero counts only)", { _ = backend.conv3dEvents(counts, weight: weight, bias: bias) }),
+                ]
+                var denseSeconds = 0.0
+                for (name, body) in paths {
+                    let seconds = BenchOps.medianSeconds(repeats: repeats, body)
+                    if denseSeconds == 0 { denseSeconds = seconds }
+                    rows.append(Row(op: "conv3d", shape: "1x\(size)x\(size)x\(size)x\(channels)->\(channels) k3", path: name,
+                                    zero_count_fraction: BenchOps.rounded(statistics.zeroCountFraction),
+                                    silent_slot_fraction: BenchOps.rounded(statistics.silentSlotFraction),
+                                    milliseconds: BenchOps.rounded(seconds * 1000),
+                                    dense_equivalent_gflops: BenchOps.rounded(flops / seconds / 1e9),
+                                    speedup_vs_dense: BenchOps.rounded(denseSeconds / seconds),
+                                    synaptic_ops_per_mac: BenchOps.rounded(Double(operations.synapticOperations) / Double(operations.multiplyAccumulates))))
+                }
             }
         }
         let command = "neurospike bench sparsity --threads \(threads) --repeats \(repeats) --zeros \(zerosText) --size \(size)"

@@ -10,6 +10,10 @@ int ns_cpu_has_avx512_vnni(void);
 /// cin must be a multiple of 4 and cout of 16.
 void ns_pack_weights_s8(const int8_t *weights, int taps, int cin, int cout, int8_t *packed);
 
+/// Copies input planes z0 ≤ z < z1 of a [d][h][w][c] fp32 count volume into the interior of a zero-padded
+/// [d + 2·pad][h + 2·pad][w + 2·pad][c] uint8 volume; returns how many values were not integers in 0…255.
+int ns_pad_counts_u8(const float *input, int d, int h, int w, int c, int pad, int z0, int z1, uint8_t *padded);
+
 /// Stride-1 3-D convolution of unsigned 8-bit spike counts by int8 weights with AVX-512 VNNI.
 /// input: zero-padded NDHWC volume of one batch item, [d + k − 1][h + k − 1][w + k − 1][cin] uint8;
 /// packed: from ns_pack_weights_s8; output: [d][h][w][cout] fp32 = int32 sum × scale[co] + bias[co],
