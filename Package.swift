@@ -12,9 +12,15 @@ let package = Package(
         .target(name: "Tensor"),
         .target(name: "CPUBackend", dependencies: ["Tensor", "CBLAS", "CKernels"]),
         .target(name: "Spiking", dependencies: ["Tensor"]),
+        .systemLibrary(name: "CVulkan", providers: [.apt(["libvulkan-dev"])]),
+        .target(name: "VulkanBackend", dependencies: ["Tensor", "CPUBackend", "CVulkan"],
+                plugins: ["SPIRVCompiler"]),
+        .plugin(name: "SPIRVCompiler", capability: .buildTool()),
+        .target(name: "BackendParity", dependencies: ["Tensor", "VulkanBackend"]),
         .executableTarget(name: "neurospike", dependencies: ["Tensor", "CPUBackend", "Spiking"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CPUBackend", "Spiking"],
                     exclude: ["generate_forward_cases.py"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VulkanBackendTests", dependencies: ["BackendParity", "CPUBackend", "Tensor", "VulkanBackend"]),
     ],
     cxxLanguageStandard: .cxx17
 )
