@@ -17,7 +17,7 @@ let package = Package(
                 plugins: ["SPIRVCompiler"]),
         .plugin(name: "SPIRVCompiler", capability: .buildTool()),
         .target(name: "BackendParity", dependencies: ["Tensor", "VulkanBackend"]),
-        .executableTarget(name: "neurospike", dependencies: ["Tensor", "CPUBackend", "Spiking"]),
+        .executableTarget(name: "neurospike", dependencies: ["Tensor", "CPUBackend", "Spiking", "VulkanBackend", "BackendParity"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CPUBackend", "Spiking"],
                     exclude: ["generate_forward_cases.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VulkanBackendTests", dependencies: ["BackendParity", "CPUBackend", "Tensor", "VulkanBackend"]),

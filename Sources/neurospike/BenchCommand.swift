@@ -2,7 +2,7 @@ import Foundation
 
 /// `neurospike bench <name> …`: speed and memory measurements, each against a peer measured in the same run.
 enum BenchCommand {
-    static let benchmarks: [Command] = [BenchOps.command, BenchSparsity.command]
+    static let benchmarks: [Command] = [BenchOps.command, BenchSparsity.command, BenchVulkan.command]
 
     static let command = Command(
         name: "bench",

@@ -51,3 +51,12 @@ struct ParityTests {
         #expect(throws: VulkanError.self) { try VulkanDeviceRequest(device: "radeon", requireGPU: false).choose(among: devices) }
     }
 }
+
+struct BackendChoiceTests {
+    @Test(.enabled(if: VulkanFixture.onlyLavapipe, "needs lavapipe as the only driver and NEUROSPIKE_VULKAN_DEVICE unset"))
+    func autoFallsBackToTheCPUBackendOnLavapipe() throws {
+        #expect(try BackendChoice.auto.makeBackend(cpuThreads: 1) is CPUBackend)
+        #expect(try BackendChoice.vulkan.makeBackend(cpuThreads: 1) is VulkanBackend)
+        #expect(try BackendChoice.cpu.makeBackend(cpuThreads: 1) is CPUBackend)
+    }
+}

@@ -1,4 +1,4 @@
-import Glibc
+import Foundation
 import VulkanBackend
 
 /// The Vulkan backend the tests share: lavapipe unless `VK_DRIVER_FILES` (or `VK_ICD_FILENAMES`) names
@@ -20,5 +20,12 @@ enum VulkanFixture {
         case .failure(.loaderMissing), .failure(.noDriver): return false
         default: return true
         }
+    }
+
+    /// The driver in use is a CPU implementation (lavapipe) and no device is named: `--backend auto` must
+    /// then take the CPU backend.
+    static var onlyLavapipe: Bool {
+        guard case .success(let vulkan) = backend else { return false }
+        return vulkan.deviceKind == .cpu && ProcessInfo.processInfo.environment[VulkanDeviceRequest.environmentVariable] == nil
     }
 }
