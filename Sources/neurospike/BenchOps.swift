@@ -37,11 +37,7 @@ enum BenchOps {
         let python = try arguments.option("--torch-python") ?? ".build/torch-venv/bin/python"
         let out = try arguments.option("--out") ?? "reports/bench"
         _ = try arguments.positionals()
-        let shapes = try shapesText.split(separator: ",").map { item -> (channels: Int, size: Int) in
-            let parts = item.split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { throw UsageError("--shapes expects CxS items, got '\(item)'") }
-            return (parts[0], parts[1])
-        }
+        let shapes = try convolutionShapes(shapesText)
 
         let torch = try torchSeconds(python: python, threads: threads, repeats: repeats, shapes: shapesText)
         let backend = CPUBackend(threadCount: threads)
@@ -72,6 +68,15 @@ enum BenchOps {
         print(json ? encoded : table)
         try write(table, encoded, to: out, name: "ops")
         return .success
+    }
+
+    /// `CxS,…` (channels × cube edge) items of a `--shapes` option.
+    static func convolutionShapes(_ text: String) throws -> [(channels: Int, size: Int)] {
+        try text.split(separator: ",").map { item in
+            let parts = item.split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { throw UsageError("--shapes expects CxS items, got '\(item)'") }
+            return (parts[0], parts[1])
+        }
     }
 
     static func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }

@@ -50,11 +50,7 @@ enum BenchVulkan {
         let unetSize = try arguments.intOption("--unet-size", default: 32, minimum: 2)
         let out = try arguments.option("--out") ?? "reports/bench"
         _ = try arguments.positionals()
-        let shapes = try shapesText.split(separator: ",").map { item -> (channels: Int, size: Int) in
-            let parts = item.split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { throw UsageError("--shapes expects CxS items, got '\(item)'") }
-            return (parts[0], parts[1])
-        }
+        let shapes = try BenchOps.convolutionShapes(shapesText)
         guard unetSize % 2 == 0 else { throw UsageError("--unet-size must be even, got \(unetSize)") }
 
         if list {
