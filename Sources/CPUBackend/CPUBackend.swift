@@ -11,6 +11,8 @@ public final class CPUBackend: TrainingBackend {
     /// Worker threads for the parallel kernels.
     public let threadCount: Int
     var scratch: [ScratchBuffer<Float>]
+    /// Zero-padded input of the direct convolution.
+    let paddedInput = ScratchBuffer<Float>()
     /// Spike events of the event-driven convolution.
     let events = ScratchBuffer<ns_spike_event>()
 

@@ -30,6 +30,9 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "conv3d k3 s1 p1", inputs: [[1, 4, 3, 5, 2], [3, 3, 3, 2, 3], [3]]) { g, v in
         g.conv3d(v[0], weight: v[1], bias: v[2], geometry: conv(3, 1, 1))
     },
+    GradientCase(name: "conv3d direct kernels 16→16 k3 s1 p1 batch 2", inputs: [[2, 3, 4, 9, 16], [3, 3, 3, 16, 16], [16]]) { g, v in
+        g.conv3d(v[0], weight: v[1], bias: v[2], geometry: conv(3, 1, 1))
+    },
     GradientCase(name: "conv3d k3 s2 p1 batch 2", inputs: [[2, 5, 4, 3, 2], [3, 3, 3, 2, 2], [2]]) { g, v in
         g.conv3d(v[0], weight: v[1], bias: v[2], geometry: conv(3, 2, 1))
     },
