@@ -38,6 +38,13 @@ public final class CPUBackend: TrainingBackend {
         }
     }
 
+    /// Runs `body` on contiguous shares of `count` rows, one share per worker; small jobs (under about
+    /// 64 K values, `rowWidth` values a row) stay on the calling thread.
+    func parallelRows(_ count: Int, rowWidth: Int, _ body: (_ worker: Int, _ rows: Range<Int>) -> Void) {
+        let workers = count * rowWidth >= 1 << 16 ? min(threadCount, count) : 1
+        parallel(workers) { worker in body(worker, share(worker, of: workers, count: count)) }
+    }
+
     /// The `[start, end)` share of `count` items for `worker` out of `workers`.
     func share(_ worker: Int, of workers: Int, count: Int) -> Range<Int> {
         (worker * count / workers)..<((worker + 1) * count / workers)

@@ -181,3 +181,11 @@ func backwardMatchesFiniteDifferences(_ testCase: GradientCase) {
     #expect(chunked.output.maxAbsDifference(Tensor(shape: chunked.output.shape, scalars: stepped)) < 1e-5)
     #expect(chunked.state.maxAbsDifference(state!) < 1e-5)
 }
+
+@Test func spikeCountsRoundHalfToEvenLikeNumPy() {
+    let backend = CPUBackend(threadCount: 1)
+    let x = Tensor(shape: [7], scalars: [0.5, 1.5, 2.5, 3.5, 2.4999, -0.5, 7])
+    #expect(backend.spikeCounts(x, threshold: Tensor(scalar: 1).reshaped([1]), maxCount: 5).scalars == [0, 2, 2, 4, 2, 0, 5])
+    let signed = backend.adaptiveSpikeCounts(Tensor(shape: [1, 2], scalars: [-2.5, 2.5]), k: 2.5, maxCount: 8)
+    #expect(signed.counts.scalars == [-2, 2])
+}
