@@ -68,7 +68,7 @@ enum BenchOps {
         }
         let command = "neurospike bench ops --threads \(threads) --repeats \(repeats) --shapes \(shapesText)"
         let table = markdownTable(rows, command: command, threads: threads, torchFound: !torch.isEmpty)
-        let encoded = try jsonLines(rows)
+        let encoded = try jsonRows(rows)
         print(json ? encoded : table)
         try write(table, encoded, to: out, name: "ops")
         return .success
@@ -128,13 +128,15 @@ enum BenchOps {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func jsonLines<Row: Encodable>(_ rows: [Row]) throws -> String {
+    /// A JSON array with one row object per line.
+    static func jsonRows<Row: Encodable>(_ rows: [Row]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let lines = try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        return "[\n" + lines.joined(separator: ",\n") + "\n]\n"
     }
 
-    /// Writes `DIR/NAME.md` and `DIR/NAME.json` (one JSON object per line), each through a temporary file.
+    /// Writes `DIR/NAME.md` and `DIR/NAME.json`, each through a temporary file.
     static func write(_ table: String, _ json: String, to directory: String, name: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (text, suffix) in [(table, "md"), (json, "json")] {

@@ -135,3 +135,20 @@ private func temporaryFile(_ name: String) -> URL {
     let actual = backend.conv3d(x, weight: folded.weight, bias: folded.bias, geometry: geometry)
     #expect(actual.maxAbsDifference(expected) < 1e-4)
 }
+
+@Test func inferenceGraphRecordsNothingAndTrainingGraphClearsItsTape() {
+    let backend = CPUBackend(threadCount: 1)
+    let weight = Variable(Tensor(repeating: 0.5, shape: [2, 2]), requiresGradient: true)
+    let x = Variable(Tensor(repeating: 1, shape: [3, 2]))
+    let inference = Graph(backend: backend, isRecording: false)
+    let y = inference.relu(inference.matmul(x, weight))
+    #expect(inference.tapeLength == 0 && !y.requiresGradient)
+
+    let training = Graph(backend: backend)
+    let loss = training.sum(training.relu(training.matmul(x, weight)))
+    #expect(training.tapeLength == 3)
+    training.backward(loss)
+    #expect(training.tapeLength == 0)
+    #expect(weight.grad?.scalars == [3, 3, 3, 3])
+    #expect(x.grad == nil, "inputs that do not ask for gradients get none")
+}
