@@ -48,7 +48,10 @@ extension CPUBackend {
     public func unary(_ op: UnaryOp, _ input: Tensor) -> Tensor {
         var result = input
         result.scalars.withUnsafeMutableBufferPointer { x in
-            for index in x.indices { x[index] = op.apply(x[index]) }
+            let base = x.baseAddress!
+            parallelRows(x.count, rowWidth: 1) { _, range in
+                for index in range { base[index] = op.apply(base[index]) }
+            }
         }
         return result
     }
@@ -58,7 +61,10 @@ extension CPUBackend {
         var result = gradOutput
         input.scalars.withUnsafeBufferPointer { x in
             result.scalars.withUnsafeMutableBufferPointer { g in
-                for index in g.indices { g[index] *= op.derivative(x[index]) }
+                let (source, target) = (x.baseAddress!, g.baseAddress!)
+                parallelRows(g.count, rowWidth: 1) { _, range in
+                    for index in range { target[index] *= op.derivative(source[index]) }
+                }
             }
         }
         return result
@@ -70,12 +76,15 @@ extension CPUBackend {
         var result = a
         result.scalars.withUnsafeMutableBufferPointer { x in
             b.scalars.withUnsafeBufferPointer { y in
-                let width = y.count
-                for row in stride(from: 0, to: x.count, by: width) {
-                    switch op {
-                    case .add: for column in 0..<width { x[row + column] += y[column] }
-                    case .subtract: for column in 0..<width { x[row + column] -= y[column] }
-                    case .multiply: for column in 0..<width { x[row + column] *= y[column] }
+                let (width, base, operand) = (y.count, x.baseAddress!, y.baseAddress!)
+                parallelRows(x.count / width, rowWidth: width) { _, rows in
+                    for row in rows {
+                        let line = base + row * width
+                        switch op {
+                        case .add: for column in 0..<width { line[column] += operand[column] }
+                        case .subtract: for column in 0..<width { line[column] -= operand[column] }
+                        case .multiply: for column in 0..<width { line[column] *= operand[column] }
+                        }
                     }
                 }
             }
