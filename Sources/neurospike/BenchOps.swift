@@ -43,11 +43,19 @@ enum BenchOps {
             return (parts[0], parts[1])
         }
 
-        let torch = try torchSeconds(python: python, threads: threads, repeats: repeats, shapes: shapesText)
+        let torchAvailable = FileManager.default.isExecutableFile(atPath: python)
+        if !torchAvailable {
+            printError("bench ops: no PyTorch interpreter at \(python) (run benchmarks/setup_torch.sh); torch columns left empty")
+        }
+        var torchFound = false
         let backend = CPUBackend(threadCount: threads)
         var generator = SeededGenerator(seed: 1)
         var rows: [Row] = []
         for (channels, size) in shapes {
+            // PyTorch measures each shape just before NeuroSpike does, so both see the same machine load.
+            let torch = torchAvailable
+                ? try torchSeconds(python: python, threads: threads, repeats: repeats, shapes: "\(channels)x\(size)") : [:]
+            torchFound = torchFound || !torch.isEmpty
             let geometry = ConvGeometry(size: 3, stride: 1, padding: 1)
             let x = Tensor.randomNormal(shape: [1, size, size, size, channels], using: &generator)
             let w = Tensor.randomNormal(shape: [3, 3, 3, channels, channels], standardDeviation: 0.1, using: &generator)
@@ -67,7 +75,7 @@ enum BenchOps {
             }
         }
         let command = "neurospike bench ops --threads \(threads) --repeats \(repeats) --shapes \(shapesText)"
-        let table = markdownTable(rows, command: command, threads: threads, torchFound: !torch.isEmpty)
+        let table = markdownTable(rows, command: command, threads: threads, torchFound: torchFound)
         let encoded = try jsonRows(rows)
         print(json ? encoded : table)
         try write(table, encoded, to: out, name: "ops")
@@ -88,12 +96,8 @@ enum BenchOps {
         return times.sorted()[times.count / 2]
     }
 
-    /// Seconds per "CxS dir" from the PyTorch script; empty when the interpreter is absent.
+    /// Seconds per "CxS dir" from the PyTorch script; empty when it fails.
     static func torchSeconds(python: String, threads: Int, repeats: Int, shapes: String) throws -> [String: Double] {
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            printError("bench ops: no PyTorch interpreter at \(python) (run benchmarks/setup_torch.sh); torch columns left empty")
-            return [:]
-        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["benchmarks/torch_ops.py", "--threads", "\(threads)", "--repeats", "\(repeats)", "--shapes", shapes]
