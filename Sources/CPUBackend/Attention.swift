@@ -57,26 +57,36 @@ extension CPUBackend {
         for index in 0...(token - first) { weights[index] /= sum }
     }
 
+    /// For every head and token: fills `weights` with the token's attention probabilities over its window,
+    /// then calls `body(head, token, firstTokenOfWindow)`.
+    private func forEachQuery(q: Tensor, k: Tensor, window: Int, weights: UnsafeMutablePointer<Float>,
+                              _ body: (_ head: Int, _ token: Int, _ first: Int) -> Void) {
+        let shape = HeadShape(q)
+        q.scalars.withUnsafeBufferPointer { pq in
+            k.scalars.withUnsafeBufferPointer { pk in
+                for head in 0..<shape.heads {
+                    for token in 0..<shape.tokens {
+                        let first = max(0, token - window + 1)
+                        attentionWeights(q: pq.baseAddress!, k: pk.baseAddress!, shape: shape, token: token, head: head,
+                                         first: first, into: weights)
+                        body(head, token, first)
+                    }
+                }
+            }
+        }
+    }
+
     public func windowedAttention(q: Tensor, k: Tensor, v: Tensor, window: Int) -> Tensor {
         let shape = HeadShape(q)
         precondition(k.shape == q.shape && v.shape == q.shape && window > 0, "attention takes equal [T, H, D] q, k, v")
         let weights = scratch[0].reserve(window)
         let result = makeZeroArray(count: q.count) { output in
-            q.scalars.withUnsafeBufferPointer { pq in
-                k.scalars.withUnsafeBufferPointer { pk in
-                    v.scalars.withUnsafeBufferPointer { pv in
-                        for head in 0..<shape.heads {
-                            for token in 0..<shape.tokens {
-                                let first = max(0, token - window + 1)
-                                attentionWeights(q: pq.baseAddress!, k: pk.baseAddress!, shape: shape, token: token, head: head,
-                                                 first: first, into: weights)
-                                let out = output + shape.offset(token: token, head: head)
-                                for source in first...token {
-                                    let value = pv.baseAddress! + shape.offset(token: source, head: head)
-                                    for i in 0..<shape.width { out[i] += weights[source - first] * value[i] }
-                                }
-                            }
-                        }
+            v.scalars.withUnsafeBufferPointer { pv in
+                forEachQuery(q: q, k: k, window: window, weights: weights) { head, token, first in
+                    let out = output + shape.offset(token: token, head: head)
+                    for source in first...token {
+                        let value = pv.baseAddress! + shape.offset(token: source, head: head)
+                        for i in 0..<shape.width { out[i] += weights[source - first] * value[i] }
                     }
                 }
             }
@@ -94,30 +104,25 @@ extension CPUBackend {
             k.scalars.withUnsafeBufferPointer { pk in
                 v.scalars.withUnsafeBufferPointer { pv in
                     gradOutput.scalars.withUnsafeBufferPointer { pg in
-                        for head in 0..<shape.heads {
-                            for token in 0..<shape.tokens {
-                                let first = max(0, token - window + 1)
-                                attentionWeights(q: pq.baseAddress!, k: pk.baseAddress!, shape: shape, token: token, head: head,
-                                                 first: first, into: weights)
-                                let row = shape.offset(token: token, head: head)
-                                var dot: Float = 0
-                                for source in first...token {
-                                    let column = shape.offset(token: source, head: head)
-                                    var g: Float = 0
-                                    for i in 0..<shape.width {
-                                        g += pg[row + i] * pv[column + i]
-                                        gv[column + i] += weights[source - first] * pg[row + i]
-                                    }
-                                    gradWeights[source - first] = g
-                                    dot += g * weights[source - first]
+                        forEachQuery(q: q, k: k, window: window, weights: weights) { head, token, first in
+                            let row = shape.offset(token: token, head: head)
+                            var dot: Float = 0
+                            for source in first...token {
+                                let column = shape.offset(token: source, head: head)
+                                var g: Float = 0
+                                for i in 0..<shape.width {
+                                    g += pg[row + i] * pv[column + i]
+                                    gv[column + i] += weights[source - first] * pg[row + i]
                                 }
-                                for source in first...token {
-                                    let column = shape.offset(token: source, head: head)
-                                    let gradScore = weights[source - first] * (gradWeights[source - first] - dot) * scale
-                                    for i in 0..<shape.width {
-                                        gq[row + i] += gradScore * pk[column + i]
-                                        gk[column + i] += gradScore * pq[row + i]
-                                    }
+                                gradWeights[source - first] = g
+                                dot += g * weights[source - first]
+                            }
+                            for source in first...token {
+                                let column = shape.offset(token: source, head: head)
+                                let gradScore = weights[source - first] * (gradWeights[source - first] - dot) * scale
+                                for i in 0..<shape.width {
+                                    gq[row + i] += gradScore * pk[column + i]
+                                    gk[column + i] += gradScore * pq[row + i]
                                 }
                             }
                         }

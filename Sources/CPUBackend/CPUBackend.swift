@@ -11,6 +11,8 @@ public final class CPUBackend: TrainingBackend {
     /// Worker threads for the parallel kernels.
     public let threadCount: Int
     var scratch: [ScratchBuffer<Float>]
+    /// Zero-padded input of the direct convolution.
+    let paddedInput = ScratchBuffer<Float>()
     /// Spike events of the event-driven convolution.
     let events = ScratchBuffer<ns_spike_event>()
 
@@ -34,6 +36,13 @@ public final class CPUBackend: TrainingBackend {
             let shared = UncheckedSendable(value: body)
             DispatchQueue.concurrentPerform(iterations: workers) { shared.value($0) }
         }
+    }
+
+    /// Runs `body` on contiguous shares of `count` rows, one share per worker; small jobs (under about
+    /// 64 K values, `rowWidth` values a row) stay on the calling thread.
+    func parallelRows(_ count: Int, rowWidth: Int, _ body: (_ worker: Int, _ rows: Range<Int>) -> Void) {
+        let workers = count * rowWidth >= 1 << 16 ? min(threadCount, count) : 1
+        parallel(workers) { worker in body(worker, share(worker, of: workers, count: count)) }
     }
 
     /// The `[start, end)` share of `count` items for `worker` out of `workers`.

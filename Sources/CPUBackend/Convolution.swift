@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// Extents of an NDHWC volume.
@@ -128,6 +129,9 @@ extension CPUBackend {
         let plan = ConvPlan(input: VolumeShape(input.shape), outputChannels: weight.shape.last ?? 0, geometry: geometry)
         precondition(weight.shape == plan.weightShape, "conv3d weight \(weight.shape) does not match \(plan.weightShape)")
         precondition(bias == nil || bias!.shape == [plan.output.c], "conv3d bias must be [\(plan.output.c)]")
+        if geometry.stride == 1 && plan.output.c % 16 == 0 && Self.hasAVX512 {
+            return conv3dDirect(input, weight: weight, bias: bias, plan: plan)
+        }
         let rows = plan.output.voxels, cout = plan.output.c, tileRows = plan.tileRows
         let tiles = (rows + tileRows - 1) / tileRows
         let workers = min(threadCount, tiles)
@@ -152,6 +156,78 @@ extension CPUBackend {
             }
         }
         return Tensor(shape: plan.output.dims, scalars: result)
+    }
+
+    /// Whether the direct AVX-512 convolution kernel can run here.
+    static let hasAVX512 = ns_cpu_has_avx512f() == 1
+
+    /// Copies batch item `item` into the zero-padded scratch volume the direct kernels read:
+    /// `[D' + k − 1][H' + k − 1][pw][Cin]` for output extents D', H', W', with `pw = W' + k − 1 + NS_DIRECT_ROW`.
+    private func padForDirectKernel(_ source: UnsafePointer<Float>, item: Int, plan: ConvPlan) -> (pointer: UnsafeMutablePointer<Float>, width: Int) {
+        let k = plan.geometry.size, p = plan.geometry.padding, (d, h, w, cin) = (plan.input.d, plan.input.h, plan.input.w, plan.input.c)
+        let (ph, pw) = (plan.output.h + k - 1, plan.output.w + k - 1 + Int(NS_DIRECT_ROW))
+        let count = (plan.output.d + k - 1) * ph * pw * cin
+        let padded = paddedInput.reserve(count)
+        padded.update(repeating: 0, count: count)
+        for z in 0..<d {
+            for y in 0..<h {
+                (padded + (((z + p) * ph + y + p) * pw + p) * cin).update(from: source + (((item * d + z) * h + y) * w) * cin, count: w * cin)
+            }
+        }
+        return (padded, pw)
+    }
+
+    /// Stride-1 convolution by register blocking over a zero-padded copy of each batch item: no im2col
+    /// tile and no GEMM packing, so the input is read about once per kernel row instead of copied k³ times.
+    private func conv3dDirect(_ input: Tensor, weight: Tensor, bias: Tensor?, plan: ConvPlan) -> Tensor {
+        let (out, cout, k) = (plan.output, plan.output.c, plan.geometry.size)
+        let workers = min(threadCount, out.d)
+        let result = makeArray(count: out.voxels * cout) { output in
+            input.scalars.withUnsafeBufferPointer { source in
+                weight.scalars.withUnsafeBufferPointer { weights in
+                    for item in 0..<out.n {
+                        let (padded, pw) = padForDirectKernel(source.baseAddress!, item: item, plan: plan)
+                        let target = output + item * out.d * out.h * out.w * cout
+                        parallel(workers) { worker in
+                            let planes = share(worker, of: workers, count: out.d)
+                            ns_conv3d_direct(padded, Int32(pw), weights.baseAddress!, bias?.scalars, Int32(out.h), Int32(out.w),
+                                             Int32(k), Int32(plan.input.c), Int32(cout), Int32(planes.lowerBound),
+                                             Int32(planes.upperBound), target)
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: out.dims, scalars: result)
+    }
+
+    /// Stride-1 weight gradient by register blocking: per worker a partial `[k³·Cin, Cout]` sum over its planes.
+    private func conv3dDirectWeightGradient(_ gradOutput: Tensor, input: Tensor, plan: ConvPlan) -> Tensor {
+        let (out, cout, k) = (plan.output, plan.output.c, plan.geometry.size)
+        let weightCount = plan.columns * cout
+        let workers = min(threadCount, out.d)
+        let partials = (0..<workers).map { scratch[$0].reserve(weightCount) }
+        for partial in partials { partial.update(repeating: 0, count: weightCount) }
+        input.scalars.withUnsafeBufferPointer { source in
+            gradOutput.scalars.withUnsafeBufferPointer { gradients in
+                for item in 0..<out.n {
+                    let (padded, pw) = padForDirectKernel(source.baseAddress!, item: item, plan: plan)
+                    let itemGradients = gradients.baseAddress! + item * out.d * out.h * out.w * cout
+                    parallel(workers) { worker in
+                        let planes = share(worker, of: workers, count: out.d)
+                        ns_conv3d_direct_weight_gradient(padded, Int32(pw), itemGradients, Int32(out.h), Int32(out.w), Int32(k),
+                                                         Int32(plan.input.c), Int32(cout), Int32(planes.lowerBound),
+                                                         Int32(planes.upperBound), partials[worker])
+                    }
+                }
+            }
+        }
+        let sums = makeZeroArray(count: weightCount) { total in
+            for partial in partials {
+                for index in 0..<weightCount { total[index] += partial[index] }
+            }
+        }
+        return Tensor(shape: plan.weightShape, scalars: sums)
     }
 
     public func conv3dBackwardInput(_ gradOutput: Tensor, weight: Tensor, inputShape: [Int], geometry: ConvGeometry) -> Tensor {
@@ -205,6 +281,10 @@ extension CPUBackend {
     public func conv3dBackwardWeight(_ gradOutput: Tensor, input: Tensor, geometry: ConvGeometry) -> (weight: Tensor, bias: Tensor) {
         let plan = ConvPlan(input: VolumeShape(input.shape), outputChannels: gradOutput.shape.last ?? 0, geometry: geometry)
         precondition(gradOutput.shape == plan.output.dims, "gradient \(gradOutput.shape) does not match output \(plan.output.dims)")
+        if geometry.stride == 1 && plan.input.c % 8 == 0 && plan.output.c % 16 == 0 && Self.hasAVX512 {
+            return (conv3dDirectWeightGradient(gradOutput, input: input, plan: plan),
+                    reduceToShape(gradOutput, shape: [plan.output.c]))
+        }
         let rows = plan.output.voxels, cout = plan.output.c, tileRows = plan.tileRows
         let weightCount = plan.columns * cout
         let tiles = (rows + tileRows - 1) / tileRows

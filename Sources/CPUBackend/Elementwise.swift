@@ -1,6 +1,15 @@
 import Foundation
 import Tensor
 
+/// Rounds half to even without a libm call (Swift's baseline x86-64 target has no rounding instruction, so
+/// `rounded(.toNearestOrEven)` becomes a `rintf` call per value and blocks vectorisation): adding and
+/// subtracting 1.5·2²³ rounds any |x| < 2²² in the default rounding mode; larger values are integers already.
+@inline(__always)
+func roundedToNearestEven(_ x: Float) -> Float {
+    let magic: Float = 12_582_912
+    return abs(x) < 4_194_304 ? (x + magic) - magic : x
+}
+
 extension UnaryOp {
     func apply(_ x: Float) -> Float {
         switch self {
@@ -39,7 +48,10 @@ extension CPUBackend {
     public func unary(_ op: UnaryOp, _ input: Tensor) -> Tensor {
         var result = input
         result.scalars.withUnsafeMutableBufferPointer { x in
-            for index in x.indices { x[index] = op.apply(x[index]) }
+            let base = x.baseAddress!
+            parallelRows(x.count, rowWidth: 1) { _, range in
+                for index in range { base[index] = op.apply(base[index]) }
+            }
         }
         return result
     }
@@ -49,7 +61,10 @@ extension CPUBackend {
         var result = gradOutput
         input.scalars.withUnsafeBufferPointer { x in
             result.scalars.withUnsafeMutableBufferPointer { g in
-                for index in g.indices { g[index] *= op.derivative(x[index]) }
+                let (source, target) = (x.baseAddress!, g.baseAddress!)
+                parallelRows(g.count, rowWidth: 1) { _, range in
+                    for index in range { target[index] *= op.derivative(source[index]) }
+                }
             }
         }
         return result
@@ -61,12 +76,15 @@ extension CPUBackend {
         var result = a
         result.scalars.withUnsafeMutableBufferPointer { x in
             b.scalars.withUnsafeBufferPointer { y in
-                let width = y.count
-                for row in stride(from: 0, to: x.count, by: width) {
-                    switch op {
-                    case .add: for column in 0..<width { x[row + column] += y[column] }
-                    case .subtract: for column in 0..<width { x[row + column] -= y[column] }
-                    case .multiply: for column in 0..<width { x[row + column] *= y[column] }
+                let (width, base, operand) = (y.count, x.baseAddress!, y.baseAddress!)
+                parallelRows(x.count / width, rowWidth: width) { _, rows in
+                    for row in rows {
+                        let line = base + row * width
+                        switch op {
+                        case .add: for column in 0..<width { line[column] += operand[column] }
+                        case .subtract: for column in 0..<width { line[column] -= operand[column] }
+                        case .multiply: for column in 0..<width { line[column] *= operand[column] }
+                        }
                     }
                 }
             }
@@ -119,16 +137,62 @@ extension CPUBackend {
         return result
     }
 
+    /// Per-channel thresholds for `[…, C]`: a per-layer threshold repeated `C` times.
+    private func channelThresholds(_ threshold: Tensor, input: Tensor) -> [Float] {
+        let channels = input.shape.last ?? 1
+        precondition(threshold.count == 1 || threshold.count == channels, "threshold needs 1 or \(channels) values")
+        return threshold.count == 1 ? [Float](repeating: threshold.scalars[0], count: channels) : threshold.scalars
+    }
+
     public func spikeCounts(_ input: Tensor, threshold: Tensor, maxCount: Float) -> Tensor {
-        let width = threshold.count
-        precondition(width == 1 || width == input.shape.last, "threshold needs 1 or \(input.shape.last ?? 0) values")
+        let thresholds = channelThresholds(threshold, input: input), width = thresholds.count
         var result = input
         result.scalars.withUnsafeMutableBufferPointer { x in
-            for index in x.indices {
-                x[index] = min(max((x[index] / threshold.scalars[index % width]).rounded(.toNearestOrEven), 0), maxCount)
+            thresholds.withUnsafeBufferPointer { theta in
+                let base = x.baseAddress!
+                parallelRows(x.count / width, rowWidth: width) { _, rows in
+                    for row in rows {
+                        let line = base + row * width
+                        for c in 0..<width { line[c] = min(max(roundedToNearestEven(line[c] / theta[c]), 0), maxCount) }
+                    }
+                }
             }
         }
         return result
+    }
+
+    public func spikeBackward(_ gradOutput: Tensor, input: Tensor, threshold: Tensor,
+                              maxCount: Float) -> (input: Tensor, threshold: Tensor) {
+        let thresholds = channelThresholds(threshold, input: input), width = thresholds.count
+        var partials = [Float](repeating: 0, count: threadCount * width)
+        var result = gradOutput
+        input.scalars.withUnsafeBufferPointer { x in
+            result.scalars.withUnsafeMutableBufferPointer { g in
+                thresholds.withUnsafeBufferPointer { theta in
+                    partials.withUnsafeMutableBufferPointer { partial in
+                        let (source, target, sums) = (x.baseAddress!, g.baseAddress!, partial.baseAddress!)
+                        parallelRows(x.count / width, rowWidth: width) { worker, rows in
+                            let sum = sums + worker * width
+                            for row in rows {
+                                let values = source + row * width, gradients = target + row * width
+                                for c in 0..<width {
+                                    let u = values[c] / theta[c]
+                                    let inside = u >= 0 && u <= maxCount
+                                    sum[c] += inside ? gradients[c] * (roundedToNearestEven(u) - u) : (u > maxCount ? gradients[c] * maxCount : 0)
+                                    gradients[c] = inside ? gradients[c] : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var perChannel = [Float](repeating: 0, count: width)
+        for worker in 0..<threadCount {
+            for c in 0..<width { perChannel[c] += partials[worker * width + c] }
+        }
+        let gradThreshold = threshold.count == 1 ? [perChannel.reduce(0, +)] : perChannel
+        return (result, Tensor(shape: threshold.shape, scalars: gradThreshold))
     }
 
     public func adaptiveSpikeCounts(_ input: Tensor, k: Float, maxCount: Float) -> (counts: Tensor, thresholds: Tensor) {
@@ -144,35 +208,11 @@ extension CPUBackend {
                 thresholds[token] = theta
                 for column in 0..<width {
                     x[row + column] = theta > 0
-                        ? min(max((x[row + column] / theta).rounded(.toNearestOrEven), -maxCount), maxCount) : 0
+                        ? min(max(roundedToNearestEven(x[row + column] / theta), -maxCount), maxCount) : 0
                 }
             }
         }
         return (counts, Tensor(shape: Array(input.shape.dropLast()), scalars: thresholds))
-    }
-
-    public func spikeBackward(_ gradOutput: Tensor, input: Tensor, threshold: Tensor,
-                              maxCount: Float) -> (input: Tensor, threshold: Tensor) {
-        let width = threshold.count
-        var gradThreshold = [Float](repeating: 0, count: width)
-        var result = gradOutput
-        input.scalars.withUnsafeBufferPointer { x in
-            result.scalars.withUnsafeMutableBufferPointer { g in
-                for index in g.indices {
-                    let channel = index % width
-                    let u = x[index] / threshold.scalars[channel]
-                    if u < 0 {
-                        g[index] = 0
-                    } else if u > maxCount {
-                        gradThreshold[channel] += g[index] * maxCount
-                        g[index] = 0
-                    } else {
-                        gradThreshold[channel] += g[index] * (u.rounded(.toNearestOrEven) - u)
-                    }
-                }
-            }
-        }
-        return (result, Tensor(shape: threshold.shape, scalars: gradThreshold))
     }
 
     /// Extent before `axis` (outer), of `axis`, and after it (inner), for a row-major shape.
@@ -197,8 +237,12 @@ extension CPUBackend {
             for part in parts {
                 let width = part.shape[axis] * inner
                 part.scalars.withUnsafeBufferPointer { source in
-                    for row in 0..<outer {
-                        (output + row * rowWidth + offset).update(from: source.baseAddress! + row * width, count: width)
+                    let base = source.baseAddress!
+                    parallelRows(outer, rowWidth: width) { _, rows in
+                        for row in rows {
+                            let from = base + row * width, to = output + row * rowWidth + offset
+                            for index in 0..<width { to[index] = from[index] }
+                        }
                     }
                 }
                 offset += width

@@ -39,11 +39,19 @@ enum BenchOps {
         _ = try arguments.positionals()
         let shapes = try convolutionShapes(shapesText)
 
-        let torch = try torchSeconds(python: python, threads: threads, repeats: repeats, shapes: shapesText)
+        let torchAvailable = FileManager.default.isExecutableFile(atPath: python)
+        if !torchAvailable {
+            printError("bench ops: no PyTorch interpreter at \(python) (run benchmarks/setup_torch.sh); torch columns left empty")
+        }
+        var torchFound = false
         let backend = CPUBackend(threadCount: threads)
         var generator = SeededGenerator(seed: 1)
         var rows: [Row] = []
         for (channels, size) in shapes {
+            // PyTorch measures each shape just before NeuroSpike does, so both see the same machine load.
+            let torch = torchAvailable
+                ? try torchSeconds(python: python, threads: threads, repeats: repeats, shapes: "\(channels)x\(size)") : [:]
+            torchFound = torchFound || !torch.isEmpty
             let geometry = ConvGeometry(size: 3, stride: 1, padding: 1)
             let x = Tensor.randomNormal(shape: [1, size, size, size, channels], using: &generator)
             let w = Tensor.randomNormal(shape: [3, 3, 3, channels, channels], standardDeviation: 0.1, using: &generator)
@@ -63,8 +71,8 @@ enum BenchOps {
             }
         }
         let command = "neurospike bench ops --threads \(threads) --repeats \(repeats) --shapes \(shapesText)"
-        let table = markdownTable(rows, command: command, threads: threads, torchFound: !torch.isEmpty)
-        let encoded = try jsonLines(rows)
+        let table = markdownTable(rows, command: command, threads: threads, torchFound: torchFound)
+        let encoded = try jsonRows(rows)
         print(json ? encoded : table)
         try write(table, encoded, to: out, name: "ops")
         return .success
@@ -93,12 +101,8 @@ enum BenchOps {
         return times.sorted()[times.count / 2]
     }
 
-    /// Seconds per "CxS dir" from the PyTorch script; empty when the interpreter is absent.
+    /// Seconds per "CxS dir" from the PyTorch script; empty when it fails.
     static func torchSeconds(python: String, threads: Int, repeats: Int, shapes: String) throws -> [String: Double] {
-        guard FileManager.default.isExecutableFile(atPath: python) else {
-            printError("bench ops: no PyTorch interpreter at \(python) (run benchmarks/setup_torch.sh); torch columns left empty")
-            return [:]
-        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["benchmarks/torch_ops.py", "--threads", "\(threads)", "--repeats", "\(repeats)", "--shapes", shapes]
@@ -133,13 +137,15 @@ enum BenchOps {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func jsonLines<Row: Encodable>(_ rows: [Row]) throws -> String {
+    /// A JSON array with one row object per line.
+    static func jsonRows<Row: Encodable>(_ rows: [Row]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let lines = try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        return "[\n" + lines.joined(separator: ",\n") + "\n]\n"
     }
 
-    /// Writes `DIR/NAME.md` and `DIR/NAME.json` (one JSON object per line), each through a temporary file.
+    /// Writes `DIR/NAME.md` and `DIR/NAME.json`, each through a temporary file.
     static func write(_ table: String, _ json: String, to directory: String, name: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for (text, suffix) in [(table, "md"), (json, "json")] {

@@ -93,7 +93,7 @@ enum BenchSparsity {
                          + "\(row.milliseconds) | \(row.dense_equivalent_gflops) | \(row.speedup_vs_dense) | \(row.synaptic_ops_per_mac) |")
         }
         let table = lines.joined(separator: "\n") + "\n"
-        let encoded = try BenchOps.jsonLines(rows)
+        let encoded = try BenchOps.jsonRows(rows)
         print(json ? encoded : table)
         try BenchOps.write(table, encoded, to: out, name: "sparsity")
         return .success

@@ -80,7 +80,7 @@ enum BenchVulkan {
 
         let command = "neurospike bench vulkan --threads \(threads) --repeats \(repeats) --shapes \(shapesText) --unet-size \(unetSize)"
         let table = markdownTable(rows, command: command, vulkan: vulkan, cpu: cpu)
-        let encoded = try BenchOps.jsonLines(rows)
+        let encoded = try BenchOps.jsonRows(rows)
         print(json ? encoded : table)
         try BenchOps.write(table, encoded, to: out, name: "vulkan")
         return .success

@@ -113,3 +113,42 @@ private func temporaryFile(_ name: String) -> URL {
     #expect(a == Tensor.randomNormal(shape: [16], using: &second))
     #expect(a != Tensor.randomNormal(shape: [16], using: &other))
 }
+
+@Test func foldedBatchNormMatchesConvolutionFollowedByBatchNorm() {
+    let backend = CPUBackend(threadCount: 1)
+    var generator = SeededGenerator(seed: 8)
+    let x = Tensor.randomNormal(shape: [1, 3, 4, 5, 2], using: &generator)
+    let weight = Tensor.randomNormal(shape: [3, 3, 3, 2, 3], using: &generator)
+    let bias = Tensor.randomNormal(shape: [3], using: &generator)
+    let mean = Tensor.randomNormal(shape: [3], using: &generator)
+    let variance = Tensor.randomUniform(shape: [3], in: 0.5...2, using: &generator)
+    let gamma = Tensor.randomNormal(shape: [3], using: &generator)
+    let beta = Tensor.randomNormal(shape: [3], using: &generator)
+    let geometry = ConvGeometry(size: 3, padding: 1)
+    var expected = backend.conv3d(x, weight: weight, bias: bias, geometry: geometry)
+    for index in expected.scalars.indices {
+        let c = index % 3
+        expected.scalars[index] = gamma.scalars[c] * (expected.scalars[index] - mean.scalars[c])
+            / (variance.scalars[c] + 1e-5).squareRoot() + beta.scalars[c]
+    }
+    let folded = foldBatchNorm(weight: weight, bias: bias, mean: mean, variance: variance, gamma: gamma, beta: beta)
+    let actual = backend.conv3d(x, weight: folded.weight, bias: folded.bias, geometry: geometry)
+    #expect(actual.maxAbsDifference(expected) < 1e-4)
+}
+
+@Test func inferenceGraphRecordsNothingAndTrainingGraphClearsItsTape() {
+    let backend = CPUBackend(threadCount: 1)
+    let weight = Variable(Tensor(repeating: 0.5, shape: [2, 2]), requiresGradient: true)
+    let x = Variable(Tensor(repeating: 1, shape: [3, 2]))
+    let inference = Graph(backend: backend, isRecording: false)
+    let y = inference.relu(inference.matmul(x, weight))
+    #expect(inference.tapeLength == 0 && !y.requiresGradient)
+
+    let training = Graph(backend: backend)
+    let loss = training.sum(training.relu(training.matmul(x, weight)))
+    #expect(training.tapeLength == 3)
+    training.backward(loss)
+    #expect(training.tapeLength == 0)
+    #expect(weight.grad?.scalars == [3, 3, 3, 3])
+    #expect(x.grad == nil, "inputs that do not ask for gradients get none")
+}

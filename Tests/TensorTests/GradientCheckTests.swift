@@ -30,6 +30,9 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "conv3d k3 s1 p1", inputs: [[1, 4, 3, 5, 2], [3, 3, 3, 2, 3], [3]]) { g, v in
         g.conv3d(v[0], weight: v[1], bias: v[2], geometry: conv(3, 1, 1))
     },
+    GradientCase(name: "conv3d direct kernels 16→16 k3 s1 p1 batch 2", inputs: [[2, 3, 4, 9, 16], [3, 3, 3, 16, 16], [16]]) { g, v in
+        g.conv3d(v[0], weight: v[1], bias: v[2], geometry: conv(3, 1, 1))
+    },
     GradientCase(name: "conv3d k3 s2 p1 batch 2", inputs: [[2, 5, 4, 3, 2], [3, 3, 3, 2, 2], [2]]) { g, v in
         g.conv3d(v[0], weight: v[1], bias: v[2], geometry: conv(3, 2, 1))
     },
@@ -177,4 +180,12 @@ func backwardMatchesFiniteDifferences(_ testCase: GradientCase) {
     }
     #expect(chunked.output.maxAbsDifference(Tensor(shape: chunked.output.shape, scalars: stepped)) < 1e-5)
     #expect(chunked.state.maxAbsDifference(state!) < 1e-5)
+}
+
+@Test func spikeCountsRoundHalfToEvenLikeNumPy() {
+    let backend = CPUBackend(threadCount: 1)
+    let x = Tensor(shape: [7], scalars: [0.5, 1.5, 2.5, 3.5, 2.4999, -0.5, 7])
+    #expect(backend.spikeCounts(x, threshold: Tensor(scalar: 1).reshaped([1]), maxCount: 5).scalars == [0, 2, 2, 4, 2, 0, 5])
+    let signed = backend.adaptiveSpikeCounts(Tensor(shape: [1, 2], scalars: [-2.5, 2.5]), k: 2.5, maxCount: 8)
+    #expect(signed.counts.scalars == [-2, 2])
 }

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "DirectConvolution.h"
+
 /// 1 when this CPU executes AVX-512 VNNI (vpdpbusd), else 0.
 int ns_cpu_has_avx512_vnni(void);
 
