@@ -39,6 +39,7 @@ struct SPIRVCompiler: BuildToolPlugin {
     private func findGLSLC() throws -> URL {
         let environment = ProcessInfo.processInfo.environment
         if let explicit = environment["GLSLC"], !explicit.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: explicit) else { throw ShaderCompilerError.notExecutable(explicit) }
             return URL(fileURLWithPath: explicit)
         }
         let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
@@ -52,11 +53,14 @@ struct SPIRVCompiler: BuildToolPlugin {
 
 enum ShaderCompilerError: Error, CustomStringConvertible {
     case glslcMissing(String)
+    case notExecutable(String)
 
     var description: String {
         switch self {
         case .glslcMissing(let path):
             return "glslc not found on PATH (\(path)); install the glslc package or set GLSLC to its path"
+        case .notExecutable(let path):
+            return "GLSLC=\(path) is not an executable file"
         }
     }
 }

@@ -41,6 +41,14 @@ extension VulkanBackend {
     /// Invocations per workgroup of the one-dimensional shaders.
     static let workgroupSize = 128
 
+    /// Invocations per workgroup of the shaders that reduce in shared memory: a power of two, at most 256
+    /// and within the device's limit (Vulkan guarantees 128).
+    var reductionWorkgroupSize: Int {
+        var size = 256
+        while size > device.physical.maxWorkgroupInvocations { size /= 2 }
+        return size
+    }
+
     func gemmTiling(columns: Int) -> GemmTiling {
         GemmTiling(columns: columns, threads: deviceKind == .cpu ? 64 : min(256, device.physical.maxWorkgroupInvocations),
                    sharedBytes: device.physical.maxSharedMemoryBytes)

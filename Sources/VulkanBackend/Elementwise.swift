@@ -103,12 +103,11 @@ extension VulkanBackend {
         precondition(groupCount > 0 && channels % groupCount == 0, "\(channels) channels do not split into \(groupCount) groups")
         precondition(gamma.shape == [channels] && beta.shape == [channels], "group norm γ and β must be [\(channels)]")
         let positions = input.count / max(batches * channels, 1)
-        let statisticsGroup = 256
         let result = run { recorder in
             let x = try recorder.upload(input), g = try recorder.upload(gamma), b = try recorder.upload(beta)
             let statistics = try recorder.array(count: 2 * batches * groupCount), y = try recorder.array(count: input.count)
             let push: [any PushConstant] = [positions, channels, groupCount, epsilon, input.count]
-            recorder.dispatch(.groupNorm, constants: [UInt32(statisticsGroup), 1], arrays: [x, g, b, statistics, y],
+            recorder.dispatch(.groupNorm, constants: [UInt32(reductionWorkgroupSize), 1], arrays: [x, g, b, statistics, y],
                               push: push, groups: (batches * groupCount, 1, 1))
             recorder.dispatch(.groupNorm, constants: [UInt32(Self.workgroupSize), 0], arrays: [x, g, b, statistics, y],
                               push: push, groups: groups(count: input.count))

@@ -49,7 +49,7 @@ extension VulkanBackend {
         precondition(chunkSize > 0, "chunk size must be positive")
         let stateShape = [heads, keyWidth, valueWidth]
         precondition(initialState == nil || initialState!.shape == stateShape, "state must be [H, Dk, Dv]")
-        let workgroup = 256
+        let workgroup = reductionWorkgroupSize
         precondition(keyWidth > 0 && keyWidth <= workgroup, "key width \(keyWidth) must be 1…\(workgroup)")
         let columnsPerGroup = workgroup / keyWidth
         var reductionWidth = 1
