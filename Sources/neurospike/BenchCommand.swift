@@ -4,6 +4,9 @@ import Foundation
 enum BenchCommand {
     static let benchmarks: [Command] = [
         BenchConvert.command,
+        BenchOps.command,
+        BenchSparsity.command,
+        BenchVulkan.command,
     ]
 
     static let command = Command(
