@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
         .target(name: "Validation", dependencies: ["NeuroImage"]),
         .target(name: "Reporting"),
-        .target(name: "Segmentation", dependencies: ["NeuroImage"]),
+        .target(name: "Segmentation", dependencies: ["NeuroImage", "Tensor", "CPUBackend", "Spiking"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CKernels"),
         .target(name: "Tensor"),

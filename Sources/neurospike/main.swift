@@ -5,6 +5,7 @@ let commands: [Command] = [
     ConvertCommand.command,
     ValidateCommand.command,
     SynthCommand.command,
+    TrainSegCommand.command,
     BenchCommand.command,
 ]
 
