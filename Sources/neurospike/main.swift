@@ -3,6 +3,7 @@ import Foundation
 let commands: [Command] = [
     InfoCommand.command,
     ConvertCommand.command,
+    SegmentCommand.command,
     ValidateCommand.command,
     SynthCommand.command,
     TrainSegCommand.command,

@@ -1,0 +1,65 @@
+import Foundation
+import Reporting
+import Segmentation
+
+/// A pipeline bundle `pipelines/<name>/`: `pipeline.json`, the segmenter's weights, the normative models.
+public struct PipelineBundle {
+    struct Manifest: Decodable {
+        var name: String
+        var segmenter: String
+        var norms: String?
+    }
+
+    public let folder: URL
+    public let name: String
+    public let model: SpikingUNet3D
+    /// SHA-256 of the weights file.
+    public let weightsHash: String
+    public let weightsFile: String
+    public let norms: NormativeModels?
+
+    /// Finds a bundle: a folder path, or a name looked up in `NEUROSPIKE_PIPELINES`, then in the `pipelines`
+    /// folder of the source tree the binary was built in (`.build/<triple>/<config>/neurospike`).
+    public static func locate(_ nameOrPath: String, executable: URL) throws -> URL {
+        let direct = URL(fileURLWithPath: nameOrPath, isDirectory: true)
+        if FileManager.default.fileExists(atPath: direct.appendingPathComponent("pipeline.json").path) { return direct }
+        var roots: [URL] = []
+        if let environment = ProcessInfo.processInfo.environment["NEUROSPIKE_PIPELINES"] {
+            roots.append(URL(fileURLWithPath: environment, isDirectory: true))
+        }
+        var folder = executable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            roots.append(folder.appendingPathComponent("pipelines", isDirectory: true))
+            folder = folder.deletingLastPathComponent()
+        }
+        for root in roots {
+            let candidate = root.appendingPathComponent(nameOrPath, isDirectory: true)
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("pipeline.json").path) { return candidate }
+        }
+        throw PipelineError("no pipeline bundle '\(nameOrPath)' (looked for pipeline.json in \(roots.map(\.path).joined(separator: ", ")); set NEUROSPIKE_PIPELINES or pass --pipeline DIR)")
+    }
+
+    public init(folder: URL) throws {
+        self.folder = folder
+        let manifestURL = folder.appendingPathComponent("pipeline.json")
+        let manifest: Manifest
+        do {
+            manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: manifestURL))
+        } catch {
+            throw PipelineError("\(manifestURL.path): not a valid pipeline manifest (\(error))")
+        }
+        name = manifest.name
+        weightsFile = manifest.segmenter
+        let weights = folder.appendingPathComponent(manifest.segmenter)
+        guard let data = try? Data(contentsOf: weights) else { throw PipelineError("\(weights.path): cannot read the segmenter's weights") }
+        weightsHash = SHA256.hex(of: data)
+        (model, _) = try SegmentationTrainer.load(weights)
+        norms = try manifest.norms.map { try NormativeModels(contentsOf: folder.appendingPathComponent($0)) }
+    }
+}
+
+/// A problem with a pipeline bundle or a batch, phrased for the user.
+public struct PipelineError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
