@@ -13,7 +13,7 @@ public struct TrainingOptions: Sendable {
     public var validateEvery = 100
     /// Seeds the synthetic training images (the weights' initial seed is fixed by the configuration).
     public var runSeed: UInt64 = 1
-    /// Fixed synthetic images for validation Dice, drawn from their own seed stream.
+    /// Fixed synthetic images for validation Dice, drawn from their own seed stream (the same for every run).
     public var validationSamples = 4
 
     public init() {}
@@ -43,6 +43,8 @@ public final class SegmentationTrainer {
     private let optimizer: AdamW
 
     public static let weightsFile = "model.safetensors"
+    /// Seed stream of the validation images.
+    static let validationRun: UInt64 = 0x9E37_79BA
     public static let logFile = "training-log.tsv"
 
     /// Starts from the checkpoint in `folder` when there is one with the same configuration, else from scratch.
@@ -107,7 +109,7 @@ public final class SegmentationTrainer {
 
     /// Mean hard Dice over the foreground classes present, on fixed synthetic validation images.
     public func validationDice() -> Double {
-        let batch = generator.batch(run: options.runSeed &+ 0x9E37_79B9, step: 0, batchSize: options.validationSamples)
+        let batch = generator.batch(run: Self.validationRun, step: 0, batchSize: options.validationSamples)
         let size = batch.size
         let voxels = size * size * size
         var scores: [Double] = []
