@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo: a real T1 (Colin27, Debian package mricron-data) prepared as a DICOM series, then listed
-# and converted. Usage: datasets/demo.sh PATH/TO/neurospike
+# The demo: a real T1 (Colin27, Debian package mricron-data) prepared as a DICOM series, then listed,
+# converted and segmented. Usage: datasets/demo.sh PATH/TO/neurospike
 set -euo pipefail
 bin="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,5 +17,12 @@ echo
 echo "== neurospike convert $demo/dicom --out $demo/converted"
 "$bin" convert "$demo/dicom" --out "$demo/converted"
 echo
-echo "outputs: $demo/converted"
-ls -l "$demo/converted"
+# Colin27 is an average of 27 scans, so its series is marked DERIVED, which segment skips by default.
+echo "== neurospike segment $demo/dicom --out $demo/results --all-series"
+"$bin" segment "$demo/dicom" --out "$demo/results" --all-series
+echo
+result="$demo/results/1_Colin27_T1_demo"
+echo "outputs:     $result"
+echo "QC pictures: $result/qc/overlay_axial.png, overlay_coronal.png, overlay_sagittal.png"
+echo "report:      $result/report.txt"
+echo "summary:     $demo/results/summary.csv"

@@ -35,9 +35,9 @@ public struct SeriesPlan: Sendable {
     /// The files that hold the series' pixels.
     public var files: [URL] { Array(Set(slices.map(\.file))).sorted { $0.path < $1.path } }
 
-    /// True for a 3D acquisition or a stack of at least 60 slices.
+    /// True for a stack of at least 60 slices, or a 3D acquisition of at least 16.
     public var isVolumetric: Bool {
-        if case .text(let type) = sidecar["MRAcquisitionType"], type.uppercased() == "3D" { return true }
+        if case .text(let type) = sidecar["MRAcquisitionType"], type.uppercased() == "3D", shape.k >= 16 { return true }
         return shape.k >= 60
     }
 }

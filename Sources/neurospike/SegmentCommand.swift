@@ -106,7 +106,7 @@ enum SegmentCommand {
         if plan.modality != nil && plan.modality != "MR" { return "not MR (\(plan.modality!))" }
         if plan.isLocalizer { return "localizer" }
         if plan.shape.volumes > 1 { return "4D series (\(plan.shape.volumes) volumes)" }
-        if plan.imageType.uppercased().contains("DERIVED") && !plan.isVolumetric { return "derived image" }
+        if plan.imageType.uppercased().contains("DERIVED") { return "derived image" }
         if !plan.isVolumetric { return "not a 3D acquisition and fewer than 60 slices" }
         return nil
     }

@@ -1,0 +1,78 @@
+import DICOMIngest
+import Foundation
+import NeuroImage
+import TestSupport
+import Testing
+
+@Suite(.enabled(if: SharedData.has("dicom/dcm_qa_xa30"), SharedData.reason("dicom/dcm_qa_xa30")),
+       .enabled(if: NeuroSpikeBinary.available, "needs the neurospike binary built beside the tests"),
+       .enabled(if: FileManager.default.fileExists(atPath: Repository.url("pipelines/brain-t1/segmenter.safetensors").path),
+                "needs the shipped segmenter in pipelines/brain-t1"))
+struct SegmentCommandTests {
+    static let contractFiles = ["input.nii.gz", "labels.nii.gz", "labels.tsv", "qc/overlay_axial.png", "qc/overlay_coronal.png",
+                                "qc/overlay_sagittal.png", "volumes.csv", "findings.json", "report.txt", "run.json"]
+
+    @Test func segmentsARealT1IntoEveryContractFileOnTheInputsGrid() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let input = SharedData.url("dicom/dcm_qa_xa30/In")
+        let out = scratch.url.appendingPathComponent("out")
+
+        let result = try NeuroSpikeBinary.run(["segment", input.path, "--out", out.path, "--backend", "cpu"])
+
+        #expect(result.status == 0, "\(result.standardError)")
+        let folder = out.appendingPathComponent("5_anat-T1w_acq-tfl")
+        for name in Self.contractFiles {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name) missing")
+        }
+        let source = try Ingest.load(try #require(Ingest.scan([input.appendingPathComponent("5_anat-T1w_acq-tfl")]).series.first))
+        let labels = try NIfTI.read(folder.appendingPathComponent("labels.nii.gz"))
+        #expect(labels.shape == source.shape)
+        #expect(zip(labels.affine.rows.joined(), source.affine.rows.joined()).allSatisfy { abs($0 - $1) < 1e-4 })
+        let masks = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("masks").path)
+        #expect(masks.count == source.shape.k)
+        let mask = try PNG.read(folder.appendingPathComponent("masks/slice_0048.png"))
+        guard case .indexed(let pixels) = mask.content else {
+            Issue.record("masks must be indexed PNGs")
+            return
+        }
+        for j in stride(from: 0, to: source.shape.j, by: 5) {
+            for i in stride(from: 0, to: source.shape.i, by: 5) {
+                #expect(Double(pixels[i + source.shape.i * j]) == labels.value(i: i, j: j, k: 47), "mask pixel = label")
+            }
+        }
+        let run = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("run.json"))) as? [String: Any])
+        #expect(run["complete"] as? Bool == true)
+        #expect(run["activation"] as? String == "spiking")
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8)
+        #expect(summary.contains("5_anat-T1w_acq-tfl,done"))
+        #expect(summary.contains("6_anat-T1w_acq-tfl,done"))
+
+        let again = try NeuroSpikeBinary.run(["segment", input.path, "--out", out.path, "--backend", "cpu"])
+        #expect(again.status == 0)
+        #expect(try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8).contains("5_anat-T1w_acq-tfl,already done"))
+    }
+
+    @Test func hostileBatchFinishesTheGoodSeriesAndSaysWhyOthersWereSkipped() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let input = try scratch.folder("in")
+        let t1 = try scratch.folder("in/t1")
+        try FileManager.default.copyItem(at: SharedData.url("dicom/dcm_qa_xa30/In/6_anat-T1w_acq-tfl"), to: t1.appendingPathComponent("series"))
+        try FileManager.default.copyItem(at: SharedData.url("dicom/pydicom-testfiles/MR_small.dcm"), to: input.appendingPathComponent("small.dcm"))
+        try FileManager.default.copyItem(at: SharedData.url("dicom/pydicom-testfiles/MR_truncated.dcm"), to: input.appendingPathComponent("truncated.dcm"))
+        _ = FileManager.default.createFile(atPath: input.appendingPathComponent("junk.dcm").path, contents: Data(repeating: 7, count: 900))
+        let out = scratch.url.appendingPathComponent("out")
+
+        let result = try NeuroSpikeBinary.run(["segment", input.path, "--out", out.path, "--backend", "cpu"])
+
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(result.standardError.contains("truncated.dcm") && result.standardError.contains("junk.dcm"))
+        let summary = try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8)
+        #expect(summary.contains("6_anat-T1w_acq-tfl,done"))
+        #expect(summary.contains(",skipped,derived image"), "MR_small is a derived single slice: \(summary)")
+        let log = try String(contentsOf: out.appendingPathComponent("errors.log"), encoding: .utf8)
+        #expect(log.contains("truncated.dcm"))
+        #expect(scratch.allFiles().allSatisfy { $0.hasPrefix("in/") || $0.hasPrefix("out/") })
+    }
+}
