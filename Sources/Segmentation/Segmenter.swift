@@ -50,32 +50,58 @@ public final class Segmenter {
         guard case .float32(let values) = coarse.voxels else { preconditionFailure("resampling gives float32") }
         var statistics: [String: SpikeStatistics] = [:]
         var operations = OperationCounts(multiplyAccumulates: 0, synapticOperations: 0)
-        let graph = Graph(backend: backend, isRecording: false)
-        let input = Variable(Tensor(shape: [1, shape.k, shape.j, shape.i, 1], scalars: values))
-        let logits = model.logits(input, graph: graph) { site, output in
+        let observe: (String, Tensor) -> Void = { site, output in
             guard configuration.activation == .spiking, let threshold = self.model.parameters["\(site).threshold"]?.value else { return }
             var counts = output
             let channels = threshold.count
             for index in counts.scalars.indices { counts.scalars[index] = (counts.scalars[index] / threshold.scalars[index % channels]).rounded() }
-            var siteStatistics = SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))
-            siteStatistics.record(counts)
-            statistics[site] = siteStatistics
-            let layer = OperationCounts(convolutionSize: 3, outputChannels: channels, statistics: siteStatistics)
+            var pass = SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))
+            pass.record(counts)
+            statistics[site, default: SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))].record(counts)
+            let layer = OperationCounts(convolutionSize: 3, outputChannels: channels, statistics: pass)
             operations.multiplyAccumulates += layer.multiplyAccumulates
             operations.synapticOperations += layer.synapticOperations
-        }.value
-        let posteriors = backend.softmax(logits)
+        }
+        let classes = configuration.classes
+        let area = shape.i * shape.j
+        var posteriors = [Float](repeating: 0, count: area * shape.k * classes)
+        for slab in Self.slabs(depth: shape.k, area: area, multiple: configuration.sizeMultiple) {
+            let input = Variable(Tensor(shape: [1, slab.input.count, shape.j, shape.i, 1],
+                                        scalars: Array(values[(slab.input.lowerBound * area)..<(slab.input.upperBound * area)])))
+            let logits = model.logits(input, graph: Graph(backend: backend, isRecording: false), observe: observe).value
+            let slabPosteriors = backend.softmax(logits).scalars
+            let offset = (slab.kept.lowerBound - slab.input.lowerBound) * area * classes
+            let count = slab.kept.count * area * classes
+            posteriors.replaceSubrange((slab.kept.lowerBound * area * classes)..<(slab.kept.upperBound * area * classes),
+                                       with: slabPosteriors[offset..<(offset + count)])
+        }
         lap("network")
 
-        let (classes, confidence) = PosteriorUpsampling.argmax(posteriors.scalars, classes: configuration.classes,
-                                                               coarse: coarseGrid, fine: fine.grid)
-        let cleaned = LabelCleanup.clean(classes, shape: fine.shape)
+        let (winners, confidence) = PosteriorUpsampling.argmax(posteriors, classes: classes, coarse: coarseGrid, fine: fine.grid)
+        let cleaned = LabelCleanup.clean(winners, shape: fine.shape)
         let aseg = cleaned.map { Int16(LabelSet.structures[Int($0)].asegLabel) }
         let conformedLabels = Volume(shape: fine.shape, affine: fine.affine, voxels: .int16(aseg))
         let native = try Resample.nearest(conformedLabels, onto: conformed.nativeGrid)
         lap("postprocess")
         return SegmentationResult(labels: native, conformedImage: fine, conformedLabels: conformedLabels,
                                   meanConfidence: confidence, spikeStatistics: statistics, operations: operations, seconds: seconds)
+    }
+
+    /// Voxels per network pass: with 33 classes every tensor stays under 128 MiB, the smallest storage buffer
+    /// a Vulkan device may have (lavapipe's), and CPU memory stays bounded.
+    static let maxVoxelsPerPass = 1 << 19
+
+    /// Slabs along k that cover `depth` planes: each runs on `input` (with context on both sides) and keeps
+    /// the posteriors of `kept`. Boundaries are multiples of `multiple`, as the network needs.
+    static func slabs(depth: Int, area: Int, multiple: Int) -> [(input: Range<Int>, kept: Range<Int>)] {
+        let maxDepth = max(multiple, maxVoxelsPerPass / max(area, 1) / multiple * multiple)
+        guard depth > maxDepth else { return [(0..<depth, 0..<depth)] }
+        let margin = min(2 * multiple, (maxDepth - multiple) / 2 / multiple * multiple)
+        let core = maxDepth - 2 * margin
+        return stride(from: 0, to: depth, by: core).map { start in
+            let kept = start..<min(start + core, depth)
+            return (max(0, kept.lowerBound - margin)..<min(depth, kept.upperBound + margin), kept)
+        }
     }
 
     /// The network's grid over a 1 mm conformed crop: voxels of `voxelMM` whose centres sit at the centres of

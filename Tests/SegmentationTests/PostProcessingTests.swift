@@ -36,3 +36,16 @@ struct PostProcessingTests {
         #expect(confidence > 0.8 && confidence <= 1)
     }
 }
+
+struct SlabTests {
+    @Test(arguments: [(48, 10_000), (64, 96 * 128), (160, 128 * 128), (16, 200_000)])
+    func slabsKeepEveryPlaneOnceWithAlignedBoundaries(depth: Int, area: Int) {
+        let slabs = Segmenter.slabs(depth: depth, area: area, multiple: 8)
+        #expect(slabs.flatMap { Array($0.kept) } == Array(0..<depth))
+        for slab in slabs {
+            #expect(slab.input.lowerBound % 8 == 0 && slab.input.count % 8 == 0)
+            #expect(slab.input.lowerBound <= slab.kept.lowerBound && slab.kept.upperBound <= slab.input.upperBound)
+            #expect(slab.input.count * area <= max(Segmenter.maxVoxelsPerPass, 8 * area))
+        }
+    }
+}
