@@ -103,6 +103,15 @@ final class ScratchBuffer<Element> {
     deinit { pointer.deallocate() }
 }
 
+/// Calls `body` with the base address of each tensor's values, valid only inside `body`.
+func withPointers<Result>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> Result) -> Result {
+    func nest(_ index: Int, _ collected: [UnsafePointer<Float>]) -> Result {
+        guard index < tensors.count else { return body(collected) }
+        return tensors[index].scalars.withUnsafeBufferPointer { nest(index + 1, collected + [$0.baseAddress!]) }
+    }
+    return nest(0, [])
+}
+
 /// A new array of `count` floats that `fill` initialises completely.
 func makeArray(count: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
