@@ -11,8 +11,8 @@ public final class CPUBackend: TrainingBackend {
     /// Worker threads for the parallel kernels.
     public let threadCount: Int
     var scratch: [ScratchBuffer<Float>]
-    /// Zero-padded input of the direct convolution.
-    let paddedInput = ScratchBuffer<Float>()
+    /// Zero-padded input slabs of the direct convolution kernels, one per worker.
+    let paddedSlabs: [ScratchBuffer<Float>]
     /// Spike events of the event-driven convolution.
     let events = ScratchBuffer<ns_spike_event>()
 
@@ -20,6 +20,7 @@ public final class CPUBackend: TrainingBackend {
         precondition(threadCount > 0, "threadCount must be positive")
         self.threadCount = threadCount
         scratch = (0..<threadCount).map { _ in ScratchBuffer<Float>() }
+        paddedSlabs = (0..<threadCount).map { _ in ScratchBuffer<Float>() }
         BLAS.setThreadCount(1)
     }
 
