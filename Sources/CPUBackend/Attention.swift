@@ -57,19 +57,21 @@ extension CPUBackend {
         for index in 0...(token - first) { weights[index] /= sum }
     }
 
-    /// For every head and token: fills `weights` with the token's attention probabilities over its window,
-    /// then calls `body(head, token, firstTokenOfWindow)`.
-    private func forEachQuery(q: Tensor, k: Tensor, window: Int, weights: UnsafeMutablePointer<Float>,
-                              _ body: (_ head: Int, _ token: Int, _ first: Int) -> Void) {
+    /// For every head (heads split across workers) and token: fills `weights` (the worker's scratch, at
+    /// least `2·window` floats) with the token's attention probabilities over its window, then calls
+    /// `body(head, token, firstTokenOfWindow, weights)`.
+    private func forEachQuery(q: Tensor, k: Tensor, window: Int,
+                              _ body: (_ head: Int, _ token: Int, _ first: Int, _ weights: UnsafeMutablePointer<Float>) -> Void) {
         let shape = HeadShape(q)
-        q.scalars.withUnsafeBufferPointer { pq in
-            k.scalars.withUnsafeBufferPointer { pk in
-                for head in 0..<shape.heads {
+        let workers = min(threadCount, shape.heads)
+        let buffers = (0..<workers).map { scratch[$0].reserve(2 * window) }
+        withPointers([q, k]) { p in
+            parallel(workers) { worker in
+                for head in share(worker, of: workers, count: shape.heads) {
                     for token in 0..<shape.tokens {
                         let first = max(0, token - window + 1)
-                        attentionWeights(q: pq.baseAddress!, k: pk.baseAddress!, shape: shape, token: token, head: head,
-                                         first: first, into: weights)
-                        body(head, token, first)
+                        attentionWeights(q: p[0], k: p[1], shape: shape, token: token, head: head, first: first, into: buffers[worker])
+                        body(head, token, first, buffers[worker])
                     }
                 }
             }
@@ -79,10 +81,9 @@ extension CPUBackend {
     public func windowedAttention(q: Tensor, k: Tensor, v: Tensor, window: Int) -> Tensor {
         let shape = HeadShape(q)
         precondition(k.shape == q.shape && v.shape == q.shape && window > 0, "attention takes equal [T, H, D] q, k, v")
-        let weights = scratch[0].reserve(window)
         let result = makeZeroArray(count: q.count) { output in
             v.scalars.withUnsafeBufferPointer { pv in
-                forEachQuery(q: q, k: k, window: window, weights: weights) { head, token, first in
+                forEachQuery(q: q, k: k, window: window) { head, token, first, weights in
                     let out = output + shape.offset(token: token, head: head)
                     for source in first...token {
                         let value = pv.baseAddress! + shape.offset(token: source, head: head)
@@ -98,38 +99,38 @@ extension CPUBackend {
                                           window: Int) -> (q: Tensor, k: Tensor, v: Tensor) {
         let shape = HeadShape(q)
         let scale = 1 / Float(shape.width).squareRoot()
-        let weights = scratch[0].reserve(2 * window), gradWeights = weights + window
-        var gq = [Float](repeating: 0, count: q.count), gk = gq, gv = gq
-        q.scalars.withUnsafeBufferPointer { pq in
-            k.scalars.withUnsafeBufferPointer { pk in
-                v.scalars.withUnsafeBufferPointer { pv in
-                    gradOutput.scalars.withUnsafeBufferPointer { pg in
-                        forEachQuery(q: q, k: k, window: window, weights: weights) { head, token, first in
-                            let row = shape.offset(token: token, head: head)
-                            var dot: Float = 0
-                            for source in first...token {
-                                let column = shape.offset(token: source, head: head)
-                                var g: Float = 0
-                                for i in 0..<shape.width {
-                                    g += pg[row + i] * pv[column + i]
-                                    gv[column + i] += weights[source - first] * pg[row + i]
-                                }
-                                gradWeights[source - first] = g
-                                dot += g * weights[source - first]
-                            }
-                            for source in first...token {
-                                let column = shape.offset(token: source, head: head)
-                                let gradScore = weights[source - first] * (gradWeights[source - first] - dot) * scale
-                                for i in 0..<shape.width {
-                                    gq[row + i] += gradScore * pk[column + i]
-                                    gk[column + i] += gradScore * pq[row + i]
-                                }
-                            }
+        let count = q.count
+        // dq, dk, dv side by side; heads are disjoint, so workers never write the same value.
+        let gradients = makeZeroArray(count: 3 * count) { gq in
+            let (gk, gv) = (gq + count, gq + 2 * count)
+            withPointers([q, k, v, gradOutput]) { p in
+                let (pq, pk, pv, pg) = (p[0], p[1], p[2], p[3])
+                forEachQuery(q: q, k: k, window: window) { head, token, first, weights in
+                    let gradWeights = weights + window
+                    let row = shape.offset(token: token, head: head)
+                    var dot: Float = 0
+                    for source in first...token {
+                        let column = shape.offset(token: source, head: head)
+                        var g: Float = 0
+                        for i in 0..<shape.width {
+                            g += pg[row + i] * pv[column + i]
+                            gv[column + i] += weights[source - first] * pg[row + i]
+                        }
+                        gradWeights[source - first] = g
+                        dot += g * weights[source - first]
+                    }
+                    for source in first...token {
+                        let column = shape.offset(token: source, head: head)
+                        let gradScore = weights[source - first] * (gradWeights[source - first] - dot) * scale
+                        for i in 0..<shape.width {
+                            gq[row + i] += gradScore * pk[column + i]
+                            gk[column + i] += gradScore * pq[row + i]
                         }
                     }
                 }
             }
         }
-        return (Tensor(shape: q.shape, scalars: gq), Tensor(shape: q.shape, scalars: gk), Tensor(shape: q.shape, scalars: gv))
+        let part = { (index: Int) in Tensor(shape: q.shape, scalars: Array(gradients[(index * count)..<((index + 1) * count)])) }
+        return (part(0), part(1), part(2))
     }
 }

@@ -11,8 +11,8 @@ public final class CPUBackend: TrainingBackend {
     /// Worker threads for the parallel kernels.
     public let threadCount: Int
     var scratch: [ScratchBuffer<Float>]
-    /// Zero-padded input of the direct convolution.
-    let paddedInput = ScratchBuffer<Float>()
+    /// Zero-padded input slabs of the direct convolution kernels, one per worker.
+    let paddedSlabs: [ScratchBuffer<Float>]
     /// Spike events of the event-driven convolution.
     let events = ScratchBuffer<ns_spike_event>()
 
@@ -20,6 +20,7 @@ public final class CPUBackend: TrainingBackend {
         precondition(threadCount > 0, "threadCount must be positive")
         self.threadCount = threadCount
         scratch = (0..<threadCount).map { _ in ScratchBuffer<Float>() }
+        paddedSlabs = (0..<threadCount).map { _ in ScratchBuffer<Float>() }
         BLAS.setThreadCount(1)
     }
 
@@ -101,6 +102,15 @@ final class ScratchBuffer<Element> {
     }
 
     deinit { pointer.deallocate() }
+}
+
+/// Calls `body` with the base address of each tensor's values, valid only inside `body`.
+func withPointers<Result>(_ tensors: [Tensor], _ body: ([UnsafePointer<Float>]) -> Result) -> Result {
+    func nest(_ index: Int, _ collected: [UnsafePointer<Float>]) -> Result {
+        guard index < tensors.count else { return body(collected) }
+        return tensors[index].scalars.withUnsafeBufferPointer { nest(index + 1, collected + [$0.baseAddress!]) }
+    }
+    return nest(0, [])
 }
 
 /// A new array of `count` floats that `fill` initialises completely.

@@ -161,65 +161,71 @@ extension CPUBackend {
     /// Whether the direct AVX-512 convolution kernel can run here.
     static let hasAVX512 = ns_cpu_has_avx512f() == 1
 
-    /// Copies batch item `item` into the zero-padded scratch volume the direct kernels read:
-    /// `[D' + k − 1][H' + k − 1][pw][Cin]` for output extents D', H', W', with `pw = W' + k − 1 + NS_DIRECT_ROW`.
-    private func padForDirectKernel(_ source: UnsafePointer<Float>, item: Int, plan: ConvPlan) -> (pointer: UnsafeMutablePointer<Float>, width: Int) {
+    /// Runs a direct kernel over slabs of output planes. For each batch item the output planes are cut into
+    /// slabs of at most 8; each worker takes a share of the slabs and, per slab, copies the input planes it
+    /// reads into its own zero-padded scratch, `[planes + k − 1][H' + k − 1][pw][Cin]` with
+    /// `pw = W' + k − 1 + NS_DIRECT_ROW` (D', H', W' the output extents). Scratch is thus a few planes per
+    /// worker, not a padded copy of the volume. `body(worker, slab, pw, item, firstPlane, planes)` runs the kernel.
+    private func forEachDirectSlab(_ input: Tensor, plan: ConvPlan,
+                                   _ body: (_ worker: Int, _ slab: UnsafePointer<Float>, _ paddedWidth: Int, _ item: Int,
+                                            _ firstPlane: Int, _ planes: Int) -> Void) {
         let k = plan.geometry.size, p = plan.geometry.padding, (d, h, w, cin) = (plan.input.d, plan.input.h, plan.input.w, plan.input.c)
-        let (ph, pw) = (plan.output.h + k - 1, plan.output.w + k - 1 + Int(NS_DIRECT_ROW))
-        let count = (plan.output.d + k - 1) * ph * pw * cin
-        let padded = paddedInput.reserve(count)
-        padded.update(repeating: 0, count: count)
-        for z in 0..<d {
-            for y in 0..<h {
-                (padded + (((z + p) * ph + y + p) * pw + p) * cin).update(from: source + (((item * d + z) * h + y) * w) * cin, count: w * cin)
+        let out = plan.output
+        let (ph, pw) = (out.h + k - 1, out.w + k - 1 + Int(NS_DIRECT_ROW))
+        let slabPlanes = max(1, min(8, out.d / (2 * threadCount)))
+        let slabs = (out.d + slabPlanes - 1) / slabPlanes
+        let workers = min(threadCount, slabs)
+        let slabCount = (slabPlanes + k - 1) * ph * pw * cin
+        let buffers = (0..<workers).map { paddedSlabs[$0].reserve(slabCount) }
+        input.scalars.withUnsafeBufferPointer { source in
+            for item in 0..<out.n {
+                parallel(workers) { worker in
+                    let slab = buffers[worker]
+                    for index in share(worker, of: workers, count: slabs) {
+                        let first = index * slabPlanes, planes = min(slabPlanes, out.d - first)
+                        slab.update(repeating: 0, count: (planes + k - 1) * ph * pw * cin)
+                        for paddedPlane in 0..<(planes + k - 1) {
+                            let z = first + paddedPlane - p
+                            guard z >= 0 && z < d else { continue }
+                            for y in 0..<h {
+                                (slab + ((paddedPlane * ph + y + p) * pw + p) * cin)
+                                    .update(from: source.baseAddress! + (((item * d + z) * h + y) * w) * cin, count: w * cin)
+                            }
+                        }
+                        body(worker, slab, pw, item, first, planes)
+                    }
+                }
             }
         }
-        return (padded, pw)
     }
 
-    /// Stride-1 convolution by register blocking over a zero-padded copy of each batch item: no im2col
-    /// tile and no GEMM packing, so the input is read about once per kernel row instead of copied k³ times.
+    /// Stride-1 convolution by register blocking over zero-padded slabs: no im2col tile and no GEMM
+    /// packing, so the input is read about once per kernel row instead of copied k³ times.
     private func conv3dDirect(_ input: Tensor, weight: Tensor, bias: Tensor?, plan: ConvPlan) -> Tensor {
-        let (out, cout, k) = (plan.output, plan.output.c, plan.geometry.size)
-        let workers = min(threadCount, out.d)
+        let (out, cout) = (plan.output, plan.output.c)
+        let (k, cin, planeSize) = (Int32(plan.geometry.size), Int32(plan.input.c), out.h * out.w * cout)
         let result = makeArray(count: out.voxels * cout) { output in
-            input.scalars.withUnsafeBufferPointer { source in
-                weight.scalars.withUnsafeBufferPointer { weights in
-                    for item in 0..<out.n {
-                        let (padded, pw) = padForDirectKernel(source.baseAddress!, item: item, plan: plan)
-                        let target = output + item * out.d * out.h * out.w * cout
-                        parallel(workers) { worker in
-                            let planes = share(worker, of: workers, count: out.d)
-                            ns_conv3d_direct(padded, Int32(pw), weights.baseAddress!, bias?.scalars, Int32(out.h), Int32(out.w),
-                                             Int32(k), Int32(plan.input.c), Int32(cout), Int32(planes.lowerBound),
-                                             Int32(planes.upperBound), target)
-                        }
-                    }
+            weight.scalars.withUnsafeBufferPointer { weights in
+                forEachDirectSlab(input, plan: plan) { _, slab, pw, item, first, planes in
+                    ns_conv3d_direct(slab, Int32(pw), weights.baseAddress!, bias?.scalars, Int32(out.h), Int32(out.w), k, cin,
+                                     Int32(cout), 0, Int32(planes), output + (item * out.d + first) * planeSize)
                 }
             }
         }
         return Tensor(shape: out.dims, scalars: result)
     }
 
-    /// Stride-1 weight gradient by register blocking: per worker a partial `[k³·Cin, Cout]` sum over its planes.
+    /// Stride-1 weight gradient by register blocking: per worker a partial `[k³·Cin, Cout]` sum over its slabs.
     private func conv3dDirectWeightGradient(_ gradOutput: Tensor, input: Tensor, plan: ConvPlan) -> Tensor {
-        let (out, cout, k) = (plan.output, plan.output.c, plan.geometry.size)
+        let (out, cout) = (plan.output, plan.output.c)
+        let (k, cin, planeSize) = (Int32(plan.geometry.size), Int32(plan.input.c), out.h * out.w * cout)
         let weightCount = plan.columns * cout
-        let workers = min(threadCount, out.d)
-        let partials = (0..<workers).map { scratch[$0].reserve(weightCount) }
+        let partials = (0..<threadCount).map { scratch[$0].reserve(weightCount) }
         for partial in partials { partial.update(repeating: 0, count: weightCount) }
-        input.scalars.withUnsafeBufferPointer { source in
-            gradOutput.scalars.withUnsafeBufferPointer { gradients in
-                for item in 0..<out.n {
-                    let (padded, pw) = padForDirectKernel(source.baseAddress!, item: item, plan: plan)
-                    let itemGradients = gradients.baseAddress! + item * out.d * out.h * out.w * cout
-                    parallel(workers) { worker in
-                        let planes = share(worker, of: workers, count: out.d)
-                        ns_conv3d_direct_weight_gradient(padded, Int32(pw), itemGradients, Int32(out.h), Int32(out.w), Int32(k),
-                                                         Int32(plan.input.c), Int32(cout), Int32(planes.lowerBound),
-                                                         Int32(planes.upperBound), partials[worker])
-                    }
-                }
+        gradOutput.scalars.withUnsafeBufferPointer { gradients in
+            forEachDirectSlab(input, plan: plan) { worker, slab, pw, item, first, planes in
+                ns_conv3d_direct_weight_gradient(slab, Int32(pw), gradients.baseAddress! + (item * out.d + first) * planeSize,
+                                                 Int32(out.h), Int32(out.w), k, cin, Int32(cout), 0, Int32(planes), partials[worker])
             }
         }
         let sums = makeZeroArray(count: weightCount) { total in

@@ -122,6 +122,26 @@ extension CPUBackend {
         return result
     }
 
+    public func argmax(_ input: Tensor) -> [Int32] {
+        let width = input.shape.last ?? 0
+        precondition(width > 0, "argmax over an empty axis")
+        var labels = [Int32](repeating: 0, count: input.count / width)
+        input.scalars.withUnsafeBufferPointer { x in
+            labels.withUnsafeMutableBufferPointer { out in
+                let (source, target) = (x.baseAddress!, out.baseAddress!)
+                parallelRows(out.count, rowWidth: width) { _, rows in
+                    for row in rows {
+                        let line = source + row * width
+                        var best = 0
+                        for column in 1..<width where line[column] > line[best] { best = column }
+                        target[row] = Int32(best)
+                    }
+                }
+            }
+        }
+        return labels
+    }
+
     public func softmaxBackward(_ gradOutput: Tensor, output: Tensor) -> Tensor {
         let width = output.shape.last ?? 0
         var result = gradOutput

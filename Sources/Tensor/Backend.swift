@@ -75,6 +75,9 @@ public protocol Backend: AnyObject {
     /// Softmax over the last axis.
     func softmax(_ input: Tensor) -> Tensor
 
+    /// Index of the largest value along the last axis (the first on ties), one per row: class labels from scores.
+    func argmax(_ input: Tensor) -> [Int32]
+
     /// Spike counts `clamp(round(x / θ), 0, maxCount)` of `[…, C]` with a threshold per channel
     /// (`threshold` has `C` values) or per layer (one value). The counts are integers stored as fp32.
     func spikeCounts(_ input: Tensor, threshold: Tensor, maxCount: Float) -> Tensor

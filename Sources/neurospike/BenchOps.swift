@@ -14,7 +14,8 @@ enum BenchOps {
         Times conv3d (batch 1, C→C channels, 3×3×3, padding 1) forward, input gradient and weight gradient:
         the median of --repeats runs after a warm-up. PyTorch runs the same shapes in the same run, with the
         same thread count, through benchmarks/torch_ops.py and the interpreter --torch-python (default
-        .build/torch-venv/bin/python, made by benchmarks/setup_torch.sh); without it the torch columns are empty.
+        .build/torch-venv/bin/python, made by benchmarks/setup_torch.sh), alternating one PyTorch run with one
+        NeuroSpike run so that both see the same load; without the interpreter the torch columns are empty.
         Writes ops.json and ops.md to --out (default reports/bench).
         """,
         run: run
@@ -38,20 +39,15 @@ enum BenchOps {
         let out = try arguments.option("--out") ?? "reports/bench"
         _ = try arguments.positionals()
         let shapes = try convolutionShapes(shapesText)
-
-        let torchAvailable = FileManager.default.isExecutableFile(atPath: python)
-        if !torchAvailable {
+        let torch = try TorchReference(python: python, threads: threads)
+        if torch == nil {
             printError("bench ops: no PyTorch interpreter at \(python) (run benchmarks/setup_torch.sh); torch columns left empty")
         }
-        var torchFound = false
+
         let backend = CPUBackend(threadCount: threads)
         var generator = SeededGenerator(seed: 1)
         var rows: [Row] = []
         for (channels, size) in shapes {
-            // PyTorch measures each shape just before NeuroSpike does, so both see the same machine load.
-            let torch = torchAvailable
-                ? try torchSeconds(python: python, threads: threads, repeats: repeats, shapes: "\(channels)x\(size)") : [:]
-            torchFound = torchFound || !torch.isEmpty
             let geometry = ConvGeometry(size: 3, stride: 1, padding: 1)
             let x = Tensor.randomNormal(shape: [1, size, size, size, channels], using: &generator)
             let w = Tensor.randomNormal(shape: [3, 3, 3, channels, channels], standardDeviation: 0.1, using: &generator)
@@ -63,15 +59,22 @@ enum BenchOps {
                 ("bwd_weight", { _ = backend.conv3dBackwardWeight(g, input: x, geometry: geometry) }),
             ]
             for (direction, body) in runs {
-                let gflops = flops / medianSeconds(repeats: repeats, body) / 1e9
-                let torchGflops = torch["\(channels)x\(size) \(direction)"].map { flops / $0 / 1e9 }
+                // One PyTorch run, then one NeuroSpike run, `repeats` times: both see the same machine load.
+                body()
+                var ours: [Double] = [], theirs: [Double] = []
+                for _ in 0..<repeats {
+                    if let torch { theirs.append(try torch.seconds(channels: channels, size: size, direction: direction)) }
+                    ours.append(seconds(body))
+                }
+                let gflops = flops / median(ours) / 1e9
+                let torchGflops = theirs.isEmpty ? nil : flops / median(theirs) / 1e9
                 rows.append(Row(op: "conv3d", shape: "1x\(size)x\(size)x\(size)x\(channels)->\(channels) k3", dir: direction,
                                 gflops: rounded(gflops), torch_gflops: torchGflops.map(rounded),
                                 ratio: torchGflops.map { rounded(gflops / $0) }))
             }
         }
         let command = "neurospike bench ops --threads \(threads) --repeats \(repeats) --shapes \(shapesText)"
-        let table = markdownTable(rows, command: command, threads: threads, torchFound: torchFound)
+        let table = markdownTable(rows, command: command, threads: threads, torchFound: torch != nil)
         let encoded = try jsonRows(rows)
         print(json ? encoded : table)
         try write(table, encoded, to: out, name: "ops")
@@ -89,40 +92,11 @@ enum BenchOps {
 
     static func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
 
-    /// Median wall time of `repeats` runs after one warm-up run.
-    static func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
+    /// Wall time of one run of `body`.
+    static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
         body()
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return times.sorted()[times.count / 2]
-    }
-
-    /// Seconds per "CxS dir" from the PyTorch script; empty when it fails.
-    static func torchSeconds(python: String, threads: Int, repeats: Int, shapes: String) throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["benchmarks/torch_ops.py", "--threads", "\(threads)", "--repeats", "\(repeats)", "--shapes", shapes]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            printError("bench ops: benchmarks/torch_ops.py failed (exit \(process.terminationStatus)); torch columns left empty")
-            return [:]
-        }
-        struct Line: Decodable { let channels: Int; let size: Int; let dir: String; let seconds: Double }
-        var result: [String: Double] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            let parsed = try JSONDecoder().decode(Line.self, from: Data(line.utf8))
-            result["\(parsed.channels)x\(parsed.size) \(parsed.dir)"] = parsed.seconds
-        }
-        return result
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     static func markdownTable(_ rows: [Row], command: String, threads: Int, torchFound: Bool) -> String {
@@ -152,5 +126,47 @@ enum BenchOps {
             let url = URL(fileURLWithPath: directory).appendingPathComponent("\(name).\(suffix)")
             try Data(text.utf8).write(to: url, options: .atomic)
         }
+    }
+}
+
+/// benchmarks/torch_ops.py running beside the benchmark, answering one timing request per line.
+final class TorchReference {
+    private let process = Process()
+    private let requests = Pipe()
+    private let replies = Pipe()
+    private var buffered = Data()
+
+    /// Starts the script, or returns nil when `python` is not an executable.
+    init?(python: String, threads: Int) throws {
+        guard FileManager.default.isExecutableFile(atPath: python) else { return nil }
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["benchmarks/torch_ops.py", "--threads", "\(threads)"]
+        process.standardInput = requests
+        process.standardOutput = replies
+        process.standardError = FileHandle.nullDevice
+        // OpenMP threads otherwise spin for a while after each PyTorch call, taking the cores from the
+        // NeuroSpike run that follows; passive waiting costs PyTorch microseconds per call.
+        process.environment = ProcessInfo.processInfo.environment.merging(["OMP_WAIT_POLICY": "PASSIVE"]) { $1 }
+        try process.run()
+    }
+
+    /// Seconds of one PyTorch run of the shape and direction.
+    func seconds(channels: Int, size: Int, direction: String) throws -> Double {
+        requests.fileHandleForWriting.write(Data("\(channels) \(size) \(direction)\n".utf8))
+        while !buffered.contains(UInt8(ascii: "\n")) {
+            let chunk = replies.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw UsageError("benchmarks/torch_ops.py stopped answering") }
+            buffered.append(chunk)
+        }
+        let end = buffered.firstIndex(of: UInt8(ascii: "\n"))!
+        let line = buffered[buffered.startIndex..<end]
+        buffered = Data(buffered[(end + 1)...])
+        struct Reply: Decodable { let seconds: Double }
+        return try JSONDecoder().decode(Reply.self, from: line).seconds
+    }
+
+    deinit {
+        try? requests.fileHandleForWriting.close()
+        process.waitUntilExit()
     }
 }

@@ -13,7 +13,7 @@ enum BenchSparsity {
 
         Convolves spike counts (0…4, a fraction F of them zero, for each F given; default 0.7) of a 1×S³×C volume (S default 64),
         C→C channels for C = 16 and 32, 3×3×3, with three kernels of the CPU backend: dense fp32
-        (im2col + sgemm), int8 counts × int8 weights (AVX-512 VNNI, exact integer sums), and event-driven
+        (conv3d: the direct AVX-512 kernel), int8 counts × int8 weights (AVX-512 VNNI, exact integer sums), and event-driven
         (only non-zero counts do work). Medians of --repeats runs; writes sparsity.json and sparsity.md to --out
         (default reports/bench).
         """,
@@ -65,15 +65,20 @@ enum BenchSparsity {
                 let quantized = QuantizedConvWeight(weight: weight, bias: bias)
                 let flops = 2 * Double(operations.multiplyAccumulates)
                 let paths: [(String, () -> Void)] = [
-                    ("dense fp32 (im2col+sgemm)", { _ = backend.conv3d(counts, weight: weight, bias: bias, geometry: ConvGeometry(size: 3, padding: 1)) }),
+                    ("dense fp32 (conv3d, direct AVX-512)", { _ = backend.conv3d(counts, weight: weight, bias: bias, geometry: ConvGeometry(size: 3, padding: 1)) }),
                     ("int8 VNNI (u8 counts x s8 weights)", { _ = backend.conv3dInt8(counts, weight: quantized) }),
                     ("event-driven fp32 (non-zero counts only)", { _ = backend.conv3dEvents(counts, weight: weight, bias: bias) }),
                 ]
-                var denseSeconds = 0.0
-                for (name, body) in paths {
-                    let seconds = BenchOps.medianSeconds(repeats: repeats, body)
-                    if denseSeconds == 0 { denseSeconds = seconds }
-                    rows.append(Row(op: "conv3d", shape: "1x\(size)x\(size)x\(size)x\(channels)->\(channels) k3", path: name,
+                // Round-robin over the paths, so that a change of machine load hits all of them alike.
+                for (_, body) in paths { body() }
+                var times = [[Double]](repeating: [], count: paths.count)
+                for _ in 0..<repeats {
+                    for (index, path) in paths.enumerated() { times[index].append(BenchOps.seconds(path.1)) }
+                }
+                let denseSeconds = median(times[0])
+                for (index, path) in paths.enumerated() {
+                    let seconds = median(times[index])
+                    rows.append(Row(op: "conv3d", shape: "1x\(size)x\(size)x\(size)x\(channels)->\(channels) k3", path: path.0,
                                     zero_count_fraction: BenchOps.rounded(statistics.zeroCountFraction),
                                     silent_slot_fraction: BenchOps.rounded(statistics.silentSlotFraction),
                                     milliseconds: BenchOps.rounded(seconds * 1000),

@@ -89,8 +89,8 @@ enum BenchVulkan {
     /// Times `body` on both backends.
     private static func row(op: String, shape: String, flops: Double, repeats: Int, vulkan: VulkanBackend, cpu: CPUBackend,
                             _ body: (any Backend) -> Tensor) -> Row {
-        let vulkanSeconds = BenchOps.medianSeconds(repeats: repeats) { _ = body(vulkan) }
-        let cpuSeconds = BenchOps.medianSeconds(repeats: repeats) { _ = body(cpu) }
+        let vulkanSeconds = median((0..<repeats).map { _ in BenchOps.seconds { _ = body(vulkan) } })
+        let cpuSeconds = median((0..<repeats).map { _ in BenchOps.seconds { _ = body(cpu) } })
         return Row(op: op, shape: shape, vulkan_ms: BenchOps.rounded(vulkanSeconds * 1e3), cpu_ms: BenchOps.rounded(cpuSeconds * 1e3),
                    vulkan_gflops: BenchOps.rounded(flops / vulkanSeconds / 1e9), cpu_gflops: BenchOps.rounded(flops / cpuSeconds / 1e9),
                    speedup: BenchOps.rounded(cpuSeconds / vulkanSeconds))

@@ -33,7 +33,7 @@ struct ForwardCase: Decodable, Sendable, CustomTestStringConvertible {
 }
 
 @Test func forwardFixturesArePresent() {
-    #expect(ForwardCase.all.count >= 21, "Fixtures/forward_cases.json is missing or short; run generate_forward_cases.py")
+    #expect(ForwardCase.all.count >= 22, "Fixtures/forward_cases.json is missing or short; run generate_forward_cases.py")
 }
 
 @Test(arguments: ForwardCase.all)

@@ -189,3 +189,9 @@ func backwardMatchesFiniteDifferences(_ testCase: GradientCase) {
     let signed = backend.adaptiveSpikeCounts(Tensor(shape: [1, 2], scalars: [-2.5, 2.5]), k: 2.5, maxCount: 8)
     #expect(signed.counts.scalars == [-2, 2])
 }
+
+@Test func argmaxPicksTheFirstLargestClassPerRow() {
+    let backend = CPUBackend(threadCount: 2)
+    let scores = Tensor(shape: [1, 1, 1, 3, 3], scalars: [0.1, 0.7, 0.2, 5, 5, -1, -3, -2, -1])
+    #expect(backend.argmax(scores) == [1, 0, 2])
+}

@@ -86,10 +86,10 @@ private func spheres(batch: Int, size: Int, using g: inout SeededGenerator) -> (
     }
     let (image, labels) = spheres(batch: 4, size: 16, using: &generator)
     let inference = Graph(backend: backend, isRecording: false)
-    let logits = model.logits(inference, Variable(image)).value.scalars
+    let predictions = backend.argmax(model.logits(inference, Variable(image)).value)
     var intersection = 0, predicted = 0, actual = 0
     for (voxel, label) in labels.enumerated() {
-        let foreground = logits[2 * voxel + 1] > logits[2 * voxel]
+        let foreground = predictions[voxel] == 1
         predicted += foreground ? 1 : 0
         actual += Int(label)
         intersection += foreground && label == 1 ? 1 : 0

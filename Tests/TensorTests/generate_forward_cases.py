@@ -164,8 +164,10 @@ out, state = gated_linear_attention(q, k, v, log_decay)
 case("gatedLinearAttention chunk 4", "gatedLinearAttention", {"q": q, "k": k, "v": v, "logDecay": log_decay},
      {"output": out, "state": state}, chunkSize=4)
 
-# Channel counts that take the direct AVX-512 kernels (Cout a multiple of 16), with a ragged row tail.
-for (shape, cin, cout, k, pad) in [((2, 3, 4, 13), 5, 16, 3, 1), ((1, 4, 5, 9), 16, 32, 3, 0), ((1, 2, 3, 3), 8, 16, 1, 0)]:
+# Channel counts that take the direct AVX-512 kernels (Cout a multiple of 16), with a ragged row tail
+# and, for 19 planes, slabs of several planes with a shorter last one.
+for (shape, cin, cout, k, pad) in [((2, 3, 4, 13), 5, 16, 3, 1), ((1, 4, 5, 9), 16, 32, 3, 0), ((1, 2, 3, 3), 8, 16, 1, 0),
+                                   ((1, 19, 5, 6), 4, 16, 3, 1)]:
     x, w, b = normal(*shape, cin), normal(k, k, k, cin, cout), normal(cout)
     case(f"conv3d direct {cin}->{cout} k{k} p{pad}", "conv3d", {"input": x, "weight": w, "bias": b},
          {"output": conv3d(x, w, b, 1, pad)}, size=k, stride=1, padding=pad)
