@@ -6,7 +6,7 @@ APT_PACKAGES := time libdcmtk-dev libsndfile1-dev dcmtk libniftiio-dev libnifti2
 CONFIG ?= release
 SWIFT_FLAGS := -c $(CONFIG)
 
-.PHONY: deps build test demo clean bench-convert
+.PHONY: deps build test demo clean bench-convert validate-miccai
 
 ## Installs the Debian packages the build, the tests and the demo use (skips what is present).
 deps:
@@ -37,3 +37,11 @@ bench-convert: build
 	  /usr/share/mricron/templates/ch2.nii.gz demo/dicom-170/colin27 --slices 170
 	"$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/neurospike" bench convert demo/dicom-170 --runs 7 --json \
 	  | tee reports/bench/convert.json
+
+## Segments the 15 MICCAI 2012 training scans with the shipped pipeline and scores them against their
+## manual labels: reports/validation/miccai2012-train/ (needs ../shared/data/miccai2012-train).
+validate-miccai: build
+	@bin="$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/neurospike"; \
+	"$$bin" segment ../shared/data/miccai2012-train/*_SS.nii.gz --out demo/miccai2012-predictions --backend cpu && \
+	"$$bin" validate datasets/miccai2012-train.json --predictions demo/miccai2012-predictions \
+	  --out reports/validation/miccai2012-train

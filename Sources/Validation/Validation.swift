@@ -30,8 +30,14 @@ public enum Validation {
     public static func score(_ testCase: DatasetManifest.Case, prediction predictionURL: URL,
                              manifest: DatasetManifest) -> CaseResult {
         let start = Date()
+        var result = scoreUntimed(testCase, prediction: predictionURL, manifest: manifest)
+        result.seconds = Date().timeIntervalSince(start)
+        return result
+    }
+
+    private static func scoreUntimed(_ testCase: DatasetManifest.Case, prediction predictionURL: URL,
+                                     manifest: DatasetManifest) -> CaseResult {
         var result = CaseResult(id: testCase.id, subject: testCase.subject, scores: [], seconds: 0, failure: nil)
-        defer { result.seconds = Date().timeIntervalSince(start) }
         do {
             let referenceVolume = try NIfTI.read(manifest.url(testCase.labels))
             let predictionVolume = try NIfTI.read(predictionURL)

@@ -41,6 +41,8 @@ struct ValidateCommandTests {
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as? [String: Any])
         let meanDice = try #require(summary["mean_dice"] as? Double)
         #expect(meanDice > 0.6 && meanDice < 1, "a 2 mm coarsening of the manual labels: mean Dice \(meanDice)")
+        let seconds = try #require(summary["seconds_per_case"] as? [String: Double])
+        #expect((seconds["1000"] ?? 0) > 0, "scoring time is recorded per case")
         let perLabel = try #require(summary["per_label"] as? [String: [String: Any]])
         #expect(perLabel["17"]?["name"] as? String == "Left-Hippocampus")
         let rows = try String(contentsOf: out.appendingPathComponent("cases.csv"), encoding: .utf8).split(separator: "\n")
