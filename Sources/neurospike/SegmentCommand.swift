@@ -96,7 +96,8 @@ enum SegmentCommand {
                              to: outputFolder.appendingPathComponent("summary\(suffix).csv"))
         try AtomicFile.write(Data(log.map { $0 + "\n" }.joined().utf8), to: outputFolder.appendingPathComponent("errors\(suffix).log"))
         report.failureLines.forEach { printError("neurospike segment: \($0)") }
-        if done == 0 && (failed > 0 || !report.failures.isEmpty || rows.isEmpty) { return .usage }
+        // Nothing segmented is exit 2, except for a shard that simply received no series.
+        if done == 0 && !(rows.isEmpty && shard.count > 1 && report.failures.isEmpty) { return .usage }
         return failed == 0 && report.failures.isEmpty ? .success : .someFailed
     }
 
