@@ -39,9 +39,10 @@ bench-convert: build
 	  | tee reports/bench/convert.json
 
 ## Segments the 15 MICCAI 2012 training scans with the shipped pipeline and scores them against their
-## manual labels: reports/validation/miccai2012-train/ (needs ../shared/data/miccai2012-train).
+## manual labels: reports/validation/miccai2012-train.md and the tables beside it (needs ../shared/data/miccai2012-train).
 validate-miccai: build
 	@bin="$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/neurospike"; \
 	"$$bin" segment ../shared/data/miccai2012-train/*_SS.nii.gz --out demo/miccai2012-predictions --backend cpu && \
 	"$$bin" validate datasets/miccai2012-train.json --predictions demo/miccai2012-predictions \
-	  --out reports/validation/miccai2012-train
+	  --out reports/validation/miccai2012-train && \
+	cp reports/validation/miccai2012-train/summary.md reports/validation/miccai2012-train.md

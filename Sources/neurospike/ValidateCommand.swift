@@ -61,7 +61,7 @@ enum ValidateCommand {
         let summary = ValidationSummary(labels: manifest.labels, results: results)
         let report = ValidationReport(
             datasetName: manifest.name, results: results, summary: summary,
-            provenance: ["predictions": predictionFolder.path, "neurospike": neurospikeVersion],
+            provenance: ["predictions": predictions, "neurospike": neurospikeVersion],
             structureName: structureName)
         try report.write(to: URL(fileURLWithPath: out, isDirectory: true))
         print(String(format: "mean Dice %.3f over %d structures, subcortical %.3f; %d of %d cases scored",
