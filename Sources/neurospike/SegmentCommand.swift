@@ -57,6 +57,7 @@ enum SegmentCommand {
         }
         let outputFolder = URL(fileURLWithPath: out, isDirectory: true)
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+        removeLeftovers(in: outputFolder)
         let report = Ingest.scan(paths.map { URL(fileURLWithPath: $0) }, allowIrregular: allowIrregular)
         var log = report.failureLines
         let names = SafeName.unique(report.series.map(\.label))
@@ -110,6 +111,17 @@ enum SegmentCommand {
         if plan.imageType.uppercased().contains("DERIVED") { return "derived image" }
         if !plan.isVolumetric { return "not a 3D acquisition and fewer than 60 slices" }
         return nil
+    }
+
+    /// Removes the half-built series folders (`.partial-PID-…`, `.old-PID-…`) of runs that were killed; a
+    /// folder whose process still runs on this machine is left alone.
+    private static func removeLeftovers(in folder: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name.hasPrefix(".partial-") || name.hasPrefix(".old-") {
+            let fields = name.split(separator: "-", maxSplits: 2)
+            guard fields.count == 3, let pid = Int32(fields[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 
     private static func isComplete(_ folder: URL) -> Bool {

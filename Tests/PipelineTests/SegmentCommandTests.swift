@@ -76,3 +76,38 @@ struct SegmentCommandTests {
         #expect(scratch.allFiles().allSatisfy { $0.hasPrefix("in/") || $0.hasPrefix("out/") })
     }
 }
+
+@Suite(.enabled(if: SharedData.has("dicom/dcm_qa_xa30"), SharedData.reason("dicom/dcm_qa_xa30")),
+       .enabled(if: NeuroSpikeBinary.available, "needs the neurospike binary built beside the tests"),
+       .enabled(if: FileManager.default.fileExists(atPath: Repository.url("pipelines/brain-t1/segmenter.safetensors").path),
+                "needs the shipped segmenter in pipelines/brain-t1"))
+struct InterruptedBatchTests {
+    @Test func killedBatchCompletesOnRerunAndKeepsFinishedSeriesUntouched() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let input = SharedData.url("dicom/dcm_qa_xa30/In")
+        let out = scratch.url.appendingPathComponent("out")
+        let first = out.appendingPathComponent("5_anat-T1w_acq-tfl/run.json")
+        let process = Process()
+        process.executableURL = NeuroSpikeBinary.url
+        process.arguments = ["segment", input.path, "--out", out.path, "--backend", "cpu"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: first.path) && Date() < deadline { usleep(20_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let finished = try Data(contentsOf: first)
+        let labels = try Data(contentsOf: out.appendingPathComponent("5_anat-T1w_acq-tfl/labels.nii.gz"))
+
+        let rerun = try NeuroSpikeBinary.run(["segment", input.path, "--out", out.path, "--backend", "cpu"])
+
+        #expect(rerun.status == 0, "\(rerun.standardError)")
+        #expect(try Data(contentsOf: first) == finished)
+        #expect(try Data(contentsOf: out.appendingPathComponent("5_anat-T1w_acq-tfl/labels.nii.gz")) == labels)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("6_anat-T1w_acq-tfl/run.json").path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "half-built folders left: \(leftovers)")
+    }
+}
