@@ -235,22 +235,9 @@ extension CPUBackend {
         return (counts, Tensor(shape: Array(input.shape.dropLast()), scalars: thresholds))
     }
 
-    /// Extent before `axis` (outer), of `axis`, and after it (inner), for a row-major shape.
-    private func split(_ shape: [Int], axis: Int) -> (outer: Int, inner: Int) {
-        precondition(axis >= 0 && axis < shape.count, "axis \(axis) out of range for \(shape)")
-        return (shape[..<axis].reduce(1, *), shape[(axis + 1)...].reduce(1, *))
-    }
-
     public func concat(_ parts: [Tensor], axis: Int) -> Tensor {
-        precondition(!parts.isEmpty, "concat of nothing")
-        var shape = parts[0].shape
-        let (outer, inner) = split(shape, axis: axis)
-        for part in parts {
-            var expected = shape
-            expected[axis] = part.shape[axis]
-            precondition(part.shape == expected, "concat along \(axis): \(part.shape) does not fit \(shape)")
-        }
-        shape[axis] = parts.map { $0.shape[axis] }.reduce(0, +)
+        let shape = ShapeArithmetic.concatenated(parts.map(\.shape), axis: axis)
+        let (outer, inner) = ShapeArithmetic.split(shape, axis: axis)
         let rowWidth = shape[axis] * inner
         let result = makeArray(count: shape.reduce(1, *)) { output in
             var offset = 0
@@ -272,7 +259,7 @@ extension CPUBackend {
     }
 
     public func slice(_ input: Tensor, axis: Int, range: Range<Int>) -> Tensor {
-        let (outer, inner) = split(input.shape, axis: axis)
+        let (outer, inner) = ShapeArithmetic.split(input.shape, axis: axis)
         precondition(range.lowerBound >= 0 && range.upperBound <= input.shape[axis], "slice \(range) out of \(input.shape)")
         var shape = input.shape
         shape[axis] = range.count

@@ -63,3 +63,26 @@ public struct Tensor: Sendable, Equatable {
         Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float.random(in: range, using: &generator) })
     }
 }
+
+/// Shape arithmetic shared by the backends' concat and slice.
+public enum ShapeArithmetic {
+    /// Extent before `axis` (outer) and after it (inner), for a row-major shape.
+    public static func split(_ shape: [Int], axis: Int) -> (outer: Int, inner: Int) {
+        precondition(axis >= 0 && axis < shape.count, "axis \(axis) out of range for \(shape)")
+        return (shape[..<axis].reduce(1, *), shape[(axis + 1)...].reduce(1, *))
+    }
+
+    /// The shape of `parts` joined along `axis`; every other extent must agree (programmer error otherwise).
+    public static func concatenated(_ parts: [[Int]], axis: Int) -> [Int] {
+        precondition(!parts.isEmpty, "concat of nothing")
+        var shape = parts[0]
+        _ = split(shape, axis: axis)
+        for part in parts {
+            var expected = shape
+            expected[axis] = part[axis]
+            precondition(part == expected, "concat along \(axis): \(part) does not fit \(shape)")
+        }
+        shape[axis] = parts.map { $0[axis] }.reduce(0, +)
+        return shape
+    }
+}

@@ -1,12 +1,6 @@
 import Tensor
 
 extension VulkanBackend {
-    /// Extent before `axis` (outer) and after it (inner), for a row-major shape.
-    private func split(_ shape: [Int], axis: Int) -> (outer: Int, inner: Int) {
-        precondition(axis >= 0 && axis < shape.count, "axis \(axis) out of range for \(shape)")
-        return (shape[..<axis].reduce(1, *), shape[(axis + 1)...].reduce(1, *))
-    }
-
     /// Records a copy of `rows` rows of `width` values between strided layouts (see `copy.comp`);
     /// with `ids`, row r reads source row `ids[r]`.
     private func copyRows(_ recorder: Recorder, from source: DeviceArray, to destination: DeviceArray, ids: DeviceArray? = nil,
@@ -20,15 +14,8 @@ extension VulkanBackend {
     }
 
     public func concat(_ parts: [Tensor], axis: Int) -> Tensor {
-        precondition(!parts.isEmpty, "concat of nothing")
-        var shape = parts[0].shape
-        let (outer, inner) = split(shape, axis: axis)
-        for part in parts {
-            var expected = shape
-            expected[axis] = part.shape[axis]
-            precondition(part.shape == expected, "concat along \(axis): \(part.shape) does not fit \(shape)")
-        }
-        shape[axis] = parts.map { $0.shape[axis] }.reduce(0, +)
+        let shape = ShapeArithmetic.concatenated(parts.map(\.shape), axis: axis)
+        let (outer, inner) = ShapeArithmetic.split(shape, axis: axis)
         let rowWidth = shape[axis] * inner
         let result = run { recorder in
             let output = try recorder.array(count: shape.reduce(1, *))
@@ -45,7 +32,7 @@ extension VulkanBackend {
     }
 
     public func slice(_ input: Tensor, axis: Int, range: Range<Int>) -> Tensor {
-        let (outer, inner) = split(input.shape, axis: axis)
+        let (outer, inner) = ShapeArithmetic.split(input.shape, axis: axis)
         precondition(range.lowerBound >= 0 && range.upperBound <= input.shape[axis], "slice \(range) out of \(input.shape)")
         var shape = input.shape
         shape[axis] = range.count
