@@ -57,7 +57,7 @@ public final class Segmenter {
             for index in counts.scalars.indices { counts.scalars[index] = (counts.scalars[index] / threshold.scalars[index % channels]).rounded() }
             var pass = SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))
             pass.record(counts)
-            statistics[site, default: SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))].record(counts)
+            statistics[site, default: SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))].merge(pass)
             let layer = OperationCounts(convolutionSize: 3, outputChannels: channels, statistics: pass)
             operations.multiplyAccumulates += layer.multiplyAccumulates
             operations.synapticOperations += layer.synapticOperations

@@ -32,6 +32,16 @@ public struct SpikeStatistics: Sendable, Equatable {
         }
     }
 
+    /// Adds the totals of `other` (same bits per count), e.g. the passes of one layer over several slabs.
+    public mutating func merge(_ other: SpikeStatistics) {
+        precondition(other.bitsPerCount == bitsPerCount, "statistics of different count widths")
+        activations += other.activations
+        zeroCounts += other.zeroCounts
+        spikes += other.spikes
+        silentSlots += other.silentSlots
+        slots += other.slots
+    }
+
     /// Share of activations whose count is 0.
     public var zeroCountFraction: Double { activations == 0 ? 0 : Double(zeroCounts) / Double(activations) }
 

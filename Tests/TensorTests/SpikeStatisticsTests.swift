@@ -23,3 +23,16 @@ import Testing
     #expect(abs(energy.densePicojoules - 216 * 4.6) < 1e-9)
     #expect(abs(energy.spikingPicojoules - 162 * 0.9) < 1e-9)
 }
+
+@Test func mergedStatisticsEqualOneRecordOfAllCounts() {
+    let first = Tensor(shape: [4], scalars: [0, 1, 5, 8])
+    let second = Tensor(shape: [3], scalars: [0, 0, 3])
+    var separate = SpikeStatistics(maxCount: 8)
+    separate.record(first)
+    var other = SpikeStatistics(maxCount: 8)
+    other.record(second)
+    separate.merge(other)
+    var together = SpikeStatistics(maxCount: 8)
+    together.record(Tensor(shape: [7], scalars: first.scalars + second.scalars))
+    #expect(separate == together)
+}
