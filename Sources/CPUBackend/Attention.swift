@@ -79,15 +79,56 @@ extension CPUBackend {
     }
 
     public func windowedAttention(q: Tensor, k: Tensor, v: Tensor, window: Int) -> Tensor {
-        let shape = HeadShape(q)
-        precondition(k.shape == q.shape && v.shape == q.shape && window > 0, "attention takes equal [T, H, D] q, k, v")
-        let result = makeZeroArray(count: q.count) { output in
-            v.scalars.withUnsafeBufferPointer { pv in
-                forEachQuery(q: q, k: k, window: window) { head, token, first, weights in
-                    let out = output + shape.offset(token: token, head: head)
-                    for source in first...token {
-                        let value = pv.baseAddress! + shape.offset(token: source, head: head)
-                        for i in 0..<shape.width { out[i] += weights[source - first] * value[i] }
+        precondition(k.shape == q.shape && v.shape == q.shape, "attention takes equal [T, H, D] q, k, v")
+        return cachedAttention(q: q, k: k, v: v, window: window)
+    }
+
+    /// Causal windowed attention of the last `C` positions of a sequence: q `[C, H, D]` are the queries of
+    /// positions `L − C…L − 1` of k, v `[L, H, D]` (a decoder's cache followed by the new tokens). Blocks of
+    /// queries go through `sgemm` against their key range, so long windows cost matrix products, not loops.
+    public func cachedAttention(q: Tensor, k: Tensor, v: Tensor, window: Int) -> Tensor {
+        let queries = HeadShape(q), keys = HeadShape(k)
+        precondition(k.shape == v.shape && keys.heads == queries.heads && keys.width == queries.width
+                     && queries.tokens <= keys.tokens && window > 0, "cached attention takes q [C, H, D], k and v [L ≥ C, H, D]")
+        let (heads, width, rowStride) = (queries.heads, queries.width, queries.heads * queries.width)
+        let scale = 1 / Float(width).squareRoot()
+        let block = 64
+        let offset = keys.tokens - queries.tokens
+        let span = min(window, keys.tokens) + block
+        let workers = min(threadCount, heads)
+        let buffers = (0..<workers).map { scratch[$0].reserve(block * span) }
+        let result = makeArray(count: q.count) { output in
+            withPointers([q, k, v]) { p in
+                parallel(workers) { worker in
+                    let scores = buffers[worker]
+                    for head in share(worker, of: workers, count: heads) {
+                        for start in stride(from: 0, to: queries.tokens, by: block) {
+                            let rows = min(block, queries.tokens - start)
+                            let firstPosition = offset + start
+                            let firstKey = max(0, firstPosition - window + 1)
+                            let columns = firstPosition + rows - firstKey
+                            BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: columns, k: width,
+                                       a: p[0] + start * rowStride + head * width, lda: rowStride,
+                                       b: p[1] + firstKey * rowStride + head * width, ldb: rowStride,
+                                       beta: 0, c: scores, ldc: columns)
+                            for row in 0..<rows {
+                                let position = firstPosition + row
+                                let line = scores + row * columns
+                                let from = max(firstKey, position - window + 1) - firstKey, to = position - firstKey
+                                var largest = -Float.infinity
+                                for column in from...to { largest = max(largest, line[column] * scale) }
+                                var sum: Float = 0
+                                for column in 0..<columns {
+                                    let weight = column >= from && column <= to ? Foundation.exp(line[column] * scale - largest) : 0
+                                    line[column] = weight
+                                    sum += weight
+                                }
+                                for column in from...to { line[column] /= sum }
+                            }
+                            BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: width, k: columns,
+                                       a: scores, lda: columns, b: p[2] + firstKey * rowStride + head * width, ldb: rowStride,
+                                       beta: 0, c: output + start * rowStride + head * width, ldc: rowStride)
+                        }
                     }
                 }
             }

@@ -61,7 +61,7 @@ public struct SeriesProcessor {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(findings), to: partial.appendingPathComponent("findings.json"))
         try AtomicFile.write(Data(volumesCSV(findings).utf8), to: partial.appendingPathComponent("volumes.csv"))
-        try AtomicFile.write(Data(DeterministicReport.render(findings, softwareVersion: softwareVersion).utf8),
+        try AtomicFile.write(Data(ReportWriter.deterministic(findings, softwareVersion: softwareVersion).utf8),
                              to: partial.appendingPathComponent("report.txt"))
         lap("report")
 

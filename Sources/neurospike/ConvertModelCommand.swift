@@ -8,6 +8,7 @@ enum ConvertModelCommand {
         summary: "convert a trained segmentation network into its spiking form and fine-tune it briefly",
         help: """
         usage: neurospike convert-model LABELMAP… --from DIR --out DIR [options]
+               neurospike convert-model --lm --from DIR --out DIR [options]   (the report language model, below)
 
         Copies the conventional (clipped-ReLU) network in DIR/model.safetensors into the spiking form,
         calibrates one threshold per channel from the conventional activations on synthetic calibration
@@ -21,10 +22,12 @@ enum ConvertModelCommand {
           --fine-tune-steps N     spiking fine-tuning steps (default: 1.5 % of the conventional steps)
           --priors DIR            SynthSeg priors folder (default: beside the label maps)
           --threads N             CPU threads (default: all cores)
-        """,
+
+        """ + TrainLMCommand.convertHelp,
         run: run)
 
     static func run(_ arguments: inout Arguments) throws -> ExitCode {
+        if arguments.flag("--lm") { return try TrainLMCommand.convert(&arguments) }
         guard let from = try arguments.option("--from"), let out = try arguments.option("--out") else {
             throw UsageError("--from DIR and --out DIR are required")
         }

@@ -7,6 +7,7 @@ let commands: [Command] = [
     ValidateCommand.command,
     SynthCommand.command,
     TrainSegCommand.command,
+    TrainLMCommand.command,
     ConvertModelCommand.command,
     BenchCommand.command,
 ]

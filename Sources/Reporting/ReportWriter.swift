@@ -1,0 +1,90 @@
+import CPUBackend
+import Foundation
+import LanguageModel
+import Spiking
+
+/// A report and how it came to be, for `report.txt` and `run.json`.
+public struct WrittenReport: Sendable {
+    public var text: String
+    /// "spiking language model" or "deterministic".
+    public var writer: String
+    /// Language-model drafts tried (0 when no model was available).
+    public var attempts: Int
+    /// Whether the deterministic rendering was delivered because no draft passed the checker.
+    public var fallback: Bool
+    /// Why each rejected draft failed (first problem of each).
+    public var rejections: [String]
+    public var zeroCountFraction: Double?
+    public var silentSlotFraction: Double?
+    public var seconds: Double
+}
+
+/// Writes reports with the spiking language model: the findings become a prompt, the model drafts marked
+/// text, the renderer fills the slots and the fact checker compares every claim with the findings. A draft
+/// that fails is resampled with the next seed; after `maxAttempts` the canonical grammar's rendering is
+/// delivered instead.
+public final class ReportWriter {
+    public let tokenizer: Tokenizer
+    public let decoder: Decoder
+    public var maxAttempts = 4
+    public var temperature: Float = 0.6
+    public var maxTokens = 1500
+
+    public init(tokenizer: Tokenizer, model: LanguageModel, threads: Int) {
+        precondition(tokenizer.vocabularySize == model.configuration.vocabularySize, "tokenizer and model disagree on the vocabulary")
+        self.tokenizer = tokenizer
+        decoder = Decoder(model: model, backend: CPUBackend(threadCount: threads))
+    }
+
+    /// The deterministic report: the canonical grammar, rendered and checked like a draft.
+    public static func deterministic(_ findings: Findings, softwareVersion: String) -> String {
+        let facts = ReportFacts(findings)
+        let renderer = ReportRenderer(facts: facts, softwareVersion: softwareVersion, authorship: .deterministic)
+        do {
+            return try renderer.render(ReportGrammar.canonical.compose(facts))
+        } catch {
+            preconditionFailure("the canonical grammar produced an unrenderable report: \(error)")
+        }
+    }
+
+    /// The marked text the model drafts for `findings` with `seed`.
+    public func draft(_ facts: ReportFacts, seed: UInt64) -> [ReportLanguage.Piece] {
+        let prompt = tokenizer.encode(ReportLanguage.prompt(facts))
+        let stop = tokenizer.id(ofSpecial: ReportLanguage.end)!
+        let ids = decoder.generate(prompt: prompt, stop: stop, maxTokens: maxTokens, temperature: temperature, seed: seed) { [tokenizer] id in
+            ReportLanguage.isReportToken(tokenizer.special(of: id))
+        }
+        return tokenizer.decode(ids)
+    }
+
+    public func write(_ findings: Findings, softwareVersion: String, seed: UInt64 = 1) -> WrittenReport {
+        let start = Date()
+        let facts = ReportFacts(findings)
+        let renderer = ReportRenderer(facts: facts, softwareVersion: softwareVersion, authorship: .languageModel)
+        let checker = FactChecker(facts: facts)
+        var rejections: [String] = []
+        var statistics = SpikeStatistics(maxCount: Int(decoder.model.configuration.maxSpikeCount))
+        let spiking = decoder.model.configuration.spiking
+        for attempt in 0..<maxAttempts {
+            let pieces = draft(facts, seed: seed &+ UInt64(attempt))
+            statistics.merge(decoder.statistics)
+            let problems: [String]
+            var text = ""
+            do {
+                text = try renderer.render(pieces)
+                problems = checker.check(text)
+            } catch {
+                problems = ["unrenderable: \(error)"]
+            }
+            if problems.isEmpty {
+                return WrittenReport(text: text, writer: "spiking language model", attempts: attempt + 1, fallback: false, rejections: rejections,
+                                     zeroCountFraction: spiking ? statistics.zeroCountFraction : nil,
+                                     silentSlotFraction: spiking ? statistics.silentSlotFraction : nil, seconds: Date().timeIntervalSince(start))
+            }
+            rejections.append(problems[0])
+        }
+        return WrittenReport(text: Self.deterministic(findings, softwareVersion: softwareVersion), writer: "deterministic", attempts: maxAttempts,
+                             fallback: true, rejections: rejections, zeroCountFraction: spiking ? statistics.zeroCountFraction : nil,
+                             silentSlotFraction: spiking ? statistics.silentSlotFraction : nil, seconds: Date().timeIntervalSince(start))
+    }
+}
