@@ -1,13 +1,30 @@
 import Foundation
+import LanguageModel
 import Reporting
 import Segmentation
 
-/// A pipeline bundle `pipelines/<name>/`: `pipeline.json`, the segmenter's weights, the normative models.
+/// A pipeline bundle `pipelines/<name>/`: `pipeline.json`, the segmenter's weights, the normative models,
+/// and the report language model with its tokenizer.
 public struct PipelineBundle {
     struct Manifest: Decodable {
         var name: String
         var segmenter: String
         var norms: String?
+        var reportModel: String?
+        var tokenizer: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, segmenter, norms
+            case reportModel = "report_model"
+            case tokenizer
+        }
+    }
+
+    /// The report language model and its vocabulary.
+    public struct ReportModel {
+        public let tokenizer: Tokenizer
+        public let model: LanguageModel
+        public let weightsHash: String
     }
 
     public let folder: URL
@@ -17,6 +34,7 @@ public struct PipelineBundle {
     public let weightsHash: String
     public let weightsFile: String
     public let norms: NormativeModels?
+    public let reportModel: ReportModel?
 
     /// Finds a bundle: a folder path, or a name looked up in `NEUROSPIKE_PIPELINES`, then in the `pipelines`
     /// folder of the source tree the binary was built in (`.build/<triple>/<config>/neurospike`).
@@ -55,6 +73,18 @@ public struct PipelineBundle {
         weightsHash = SHA256.hex(of: data)
         (model, _) = try SegmentationTrainer.load(weights)
         norms = try manifest.norms.map { try NormativeModels(contentsOf: folder.appendingPathComponent($0)) }
+        if let file = manifest.reportModel, let tokenizerFile = manifest.tokenizer {
+            let url = folder.appendingPathComponent(file)
+            guard let data = try? Data(contentsOf: url) else { throw PipelineError("\(url.path): cannot read the report model") }
+            let model = try LanguageModel(contentsOf: url)
+            let tokenizer = try Tokenizer.load(from: folder.appendingPathComponent(tokenizerFile))
+            guard tokenizer.vocabularySize == model.configuration.vocabularySize else {
+                throw PipelineError("\(url.path): the report model's vocabulary (\(model.configuration.vocabularySize)) does not match \(tokenizerFile) (\(tokenizer.vocabularySize))")
+            }
+            reportModel = ReportModel(tokenizer: tokenizer, model: model, weightsHash: SHA256.hex(of: data))
+        } else {
+            reportModel = nil
+        }
     }
 }
 

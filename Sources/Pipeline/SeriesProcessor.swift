@@ -12,11 +12,14 @@ public struct SeriesProcessor {
     public let bundle: PipelineBundle
     public let segmenter: Segmenter
     public let softwareVersion: String
+    /// Whether `report.txt` is drafted by the bundle's language model (else rendered deterministically).
+    public let useLanguageModel: Bool
 
-    public init(bundle: PipelineBundle, backend: any Backend, softwareVersion: String) {
+    public init(bundle: PipelineBundle, backend: any Backend, softwareVersion: String, useLanguageModel: Bool = true) {
         self.bundle = bundle
         segmenter = Segmenter(model: bundle.model, backend: backend)
         self.softwareVersion = softwareVersion
+        self.useLanguageModel = useLanguageModel
     }
 
     /// Key volumes for `summary.csv`.
@@ -61,8 +64,9 @@ public struct SeriesProcessor {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(findings), to: partial.appendingPathComponent("findings.json"))
         try AtomicFile.write(Data(volumesCSV(findings).utf8), to: partial.appendingPathComponent("volumes.csv"))
-        try AtomicFile.write(Data(ReportWriter.deterministic(findings, softwareVersion: softwareVersion).utf8),
-                             to: partial.appendingPathComponent("report.txt"))
+        let report = ReportStep.write(findings, bundle: bundle, useLanguageModel: useLanguageModel, softwareVersion: softwareVersion,
+                                      threads: ProcessInfo.processInfo.activeProcessorCount)
+        try AtomicFile.write(Data(report.text.utf8), to: partial.appendingPathComponent("report.txt"))
         lap("report")
 
         var usage = rusage()
@@ -80,7 +84,7 @@ public struct SeriesProcessor {
             "seconds_total": Date().timeIntervalSince(start),
             "peak_rss_mb": Double(usage.ru_maxrss) / 1024,
             "warnings": warnings,
-            "report": ["writer": "deterministic", "fallback": true],
+            "report": report.provenance,
             "complete": true,
         ]
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: run, options: [.prettyPrinted, .sortedKeys]),

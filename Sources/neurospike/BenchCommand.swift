@@ -7,6 +7,7 @@ enum BenchCommand {
         BenchOps.command,
         BenchSparsity.command,
         BenchVulkan.command,
+        BenchLM.command,
     ]
 
     static let command = Command(

@@ -16,7 +16,8 @@ enum SegmentCommand {
         acquisition or ≥ 60 slices, not a localizer, one volume), segments each with the pipeline's spiking
         network and writes DIR/<name>/: input.nii.gz, labels.nii.gz (aseg labels on the input's grid),
         labels.tsv, masks/slice_NNNN.png (pixel value = label), qc/overlay_{axial,coronal,sagittal}.png,
-        volumes.csv, findings.json, report.txt and run.json (written last). DIR/summary.csv has one row per
+        volumes.csv, findings.json, report.txt (drafted by the bundle's spiking language model and
+        checked claim by claim against findings.json) and run.json (written last). DIR/summary.csv has one row per
         series (done, skipped and why, failed); DIR/errors.log collects the problems. A series whose
         run.json exists is skipped unless --force; one failing series never stops the others.
 
@@ -27,6 +28,7 @@ enum SegmentCommand {
           --all-series           segment every series, not only 3D anatomical ones
           --allow-irregular      accept series with missing or irregularly spaced slices
           --force                redo series that are already done
+          --no-report            render report.txt deterministically instead of with the language model
 
         Exit codes: 0 all selected series done, 1 some failed, 2 usage error or nothing could be done.
         """,
@@ -41,6 +43,7 @@ enum SegmentCommand {
         let allSeries = arguments.flag("--all-series")
         let allowIrregular = arguments.flag("--allow-irregular")
         let force = arguments.flag("--force")
+        let useLanguageModel = !arguments.flag("--no-report")
         let paths = try arguments.positionals()
         guard !paths.isEmpty else { throw UsageError("give at least one file or folder") }
 
@@ -50,7 +53,8 @@ enum SegmentCommand {
             let folder = try PipelineBundle.locate(pipelineName, executable: URL(fileURLWithPath: ChildProcess.selfPath))
             bundle = try PipelineBundle(folder: folder)
             let backend = try choice.makeBackend(cpuThreads: ProcessInfo.processInfo.activeProcessorCount)
-            processor = SeriesProcessor(bundle: bundle, backend: backend, softwareVersion: neurospikeVersion)
+            processor = SeriesProcessor(bundle: bundle, backend: backend, softwareVersion: neurospikeVersion,
+                                        useLanguageModel: useLanguageModel)
         } catch {
             printError("neurospike segment: \(error)")
             return .usage

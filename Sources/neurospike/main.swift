@@ -4,6 +4,7 @@ let commands: [Command] = [
     InfoCommand.command,
     ConvertCommand.command,
     SegmentCommand.command,
+    ReportCommand.command,
     ValidateCommand.command,
     SynthCommand.command,
     TrainSegCommand.command,
