@@ -3,7 +3,7 @@ import PackageDescription
 
 /// DCMTK libraries the shim links, in dependency order (see ../shared/PLATFORM.md).
 let dcmtkLibraries = [
-    "dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16",
+    "dcmseg", "dcmfg", "dcmiod", "dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16",
     "dcmimgle", "dcmdata", "oflog", "ofstd",
 ]
 
