@@ -41,7 +41,7 @@ let package = Package(
                 plugins: ["SPIRVCompiler"]),
         .plugin(name: "SPIRVCompiler", capability: .buildTool()),
         .target(name: "BackendParity", dependencies: ["Tensor", "VulkanBackend"]),
-        .target(name: "Pipeline", dependencies: ["NeuroImage", "DICOMIngest", "Segmentation", "Reporting", "Spiking", "Tensor"]),
+        .target(name: "Pipeline", dependencies: ["CDCMTK", "NeuroImage", "DICOMIngest", "Segmentation", "Reporting", "Spiking", "Tensor"]),
         .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Validation", "Segmentation", "Pipeline",
                                                           "Tensor", "CPUBackend", "Spiking", "VulkanBackend", "BackendParity"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
