@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["DICOMIngest", "NeuroImage", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["DICOMIngest", "NeuroImage", "Pipeline", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NeuroImage", "TestSupport"]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "NeuroImage", "TestSupport"], exclude: ["reference_metrics.py"]),
