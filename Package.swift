@@ -3,7 +3,7 @@ import PackageDescription
 
 /// DCMTK libraries the shim links, in dependency order (see ../shared/PLATFORM.md).
 let dcmtkLibraries = [
-    "dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16",
+    "dcmseg", "dcmfg", "dcmiod", "dcmjpls", "dcmtkcharls", "dcmjpeg", "ijg8", "ijg12", "ijg16",
     "dcmimgle", "dcmdata", "oflog", "ofstd",
 ]
 
@@ -42,7 +42,7 @@ let package = Package(
                 plugins: ["SPIRVCompiler"]),
         .plugin(name: "SPIRVCompiler", capability: .buildTool()),
         .target(name: "BackendParity", dependencies: ["Tensor", "VulkanBackend"]),
-        .target(name: "Pipeline", dependencies: ["NeuroImage", "DICOMIngest", "Segmentation", "Reporting", "Spiking", "Tensor",
+        .target(name: "Pipeline", dependencies: ["CDCMTK", "NeuroImage", "DICOMIngest", "Segmentation", "Reporting", "Spiking", "Tensor",
                                                "LanguageModel"]),
         .executableTarget(name: "neurospike", dependencies: ["NeuroImage", "DICOMIngest", "Validation", "Segmentation", "Pipeline",
                                                           "Tensor", "CPUBackend", "Spiking", "VulkanBackend", "BackendParity", "Reporting",
@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["DICOMIngest", "NeuroImage", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["DICOMIngest", "NeuroImage", "Pipeline", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "LanguageModel", "TestSupport"]),
         .testTarget(name: "LanguageModelTests", dependencies: ["LanguageModel", "Tensor", "CPUBackend"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NeuroImage", "TestSupport"]),

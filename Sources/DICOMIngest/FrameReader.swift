@@ -67,7 +67,9 @@ enum FrameReader {
         let perFrame = dataset.sequence(.perFrameFunctionalGroupsSequence)
         let shared = dataset.item(.sharedFunctionalGroupsSequence)
         let imageType = dataset.string(.imageType) ?? ""
-        let sopInstance = dataset.string(Tag(0x0008, 0x0018)) ?? file.url.path
+        let sopInstanceUID = dataset.string(.sopInstanceUID)
+        let sopClassUID = dataset.string(.sopClassUID)
+        let sopInstance = sopInstanceUID ?? file.url.path
         var frames: [ImageFrame] = []
 
         if !perFrame.isEmpty || shared != nil {
@@ -92,7 +94,8 @@ enum FrameReader {
                 let content = groups.item(.frameContentSequence)
                 let echoTime = groups.item(.mrEchoSequence)?.number(.effectiveEchoTime) ?? dataset.number(.echoTime)
                 frames.append(ImageFrame(
-                    file: file.url, frameIndex: index, instanceKey: "\(sopInstance)#\(index)", seriesKey: facts.key,
+                    file: file.url, frameIndex: index, instanceKey: "\(sopInstance)#\(index)",
+                    sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, isMultiFrame: true, seriesKey: facts.key,
                     rows: rows, columns: columns,
                     positionLPS: SIMD3(position[0], position[1], position[2]),
                     rowDirection: SIMD3(orientation[0], orientation[1], orientation[2]),
@@ -123,7 +126,8 @@ enum FrameReader {
                 throw failure("missing PixelSpacing (0028,0030)")
             }
             var frame = ImageFrame(
-                file: file.url, frameIndex: 0, instanceKey: sopInstance, seriesKey: facts.key,
+                file: file.url, frameIndex: 0, instanceKey: sopInstance,
+                sopClassUID: sopClassUID, sopInstanceUID: sopInstanceUID, isMultiFrame: false, seriesKey: facts.key,
                 rows: rows, columns: columns,
                 positionLPS: SIMD3(position[0], position[1], position[2]),
                 rowDirection: SIMD3(orientation[0], orientation[1], orientation[2]),

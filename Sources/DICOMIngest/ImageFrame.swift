@@ -43,6 +43,11 @@ struct ImageFrame: Sendable {
     var frameIndex: Int
     /// SOPInstanceUID plus frame number: equal for copies of the same image.
     var instanceKey: String
+    /// What a derived object (a DICOM Segmentation) references; nil when the file lacks them.
+    var sopClassUID: String?
+    var sopInstanceUID: String?
+    /// True for a frame of an enhanced multi-frame object, referenced by instance and frame number.
+    var isMultiFrame: Bool
     /// Groups frames of one series: SeriesInstanceUID and SeriesNumber (some exports reuse a UID across series).
     var seriesKey: String
     var rows: Int

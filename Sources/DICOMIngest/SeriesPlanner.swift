@@ -7,6 +7,33 @@ struct SliceSource: Sendable {
     var frame: Int
     var tile: Int?
     var rescale: IntensityScale
+    var sopClassUID: String?
+    var sopInstanceUID: String?
+    var isMultiFrame: Bool
+    /// Centre of the slice's first pixel (LPS, mm).
+    var positionLPS: SIMD3<Double>
+
+    init(_ frame: ImageFrame, tile: Int? = nil, positionLPS: SIMD3<Double>? = nil) {
+        file = frame.file
+        self.frame = frame.frameIndex
+        self.tile = tile
+        rescale = frame.rescale
+        sopClassUID = frame.sopClassUID
+        sopInstanceUID = frame.sopInstanceUID
+        isMultiFrame = frame.isMultiFrame
+        self.positionLPS = positionLPS ?? frame.positionLPS
+    }
+}
+
+/// The source image of one slice, as a derived object (a DICOM Segmentation) references it.
+public struct SourceImage: Sendable {
+    public let file: URL
+    public let sopClassUID: String?
+    public let sopInstanceUID: String?
+    /// 1-based frame of an enhanced multi-frame object; nil for a single-frame image (a mosaic tile too).
+    public let frameNumber: Int?
+    /// ImagePositionPatient of the slice: centre of its first pixel, DICOM patient coordinates (LPS, mm).
+    public let positionLPS: SIMD3<Double>
 }
 
 /// A series (or one part of a split series) laid out as a volume, ready to be decoded.
@@ -24,6 +51,8 @@ public struct SeriesPlan: Sendable {
     public let isLocalizer: Bool
     public let fileCount: Int
     public let imageType: String
+    /// SliceThickness of the first image (mm), when it has one.
+    public let sliceThicknessMM: Double?
     let sidecar: [String: SidecarValue]
     /// Indexed `k + shape.k · volume`.
     let slices: [SliceSource]
@@ -34,6 +63,14 @@ public struct SeriesPlan: Sendable {
 
     /// The files that hold the series' pixels.
     public var files: [URL] { Array(Set(slices.map(\.file))).sorted { $0.path < $1.path } }
+
+    /// The source image of each slice `k` of the first volume.
+    public var sourceImages: [SourceImage] {
+        slices.prefix(shape.k).map {
+            SourceImage(file: $0.file, sopClassUID: $0.sopClassUID, sopInstanceUID: $0.sopInstanceUID,
+                        frameNumber: $0.isMultiFrame ? $0.frame + 1 : nil, positionLPS: $0.positionLPS)
+        }
+    }
 
     /// True for a stack of at least 60 slices, or a 3D acquisition of at least 16.
     public var isVolumetric: Bool {
@@ -151,7 +188,7 @@ enum SeriesPlanner {
             origin = first.positionLPS + columnStep * shiftColumns + rowStep * shiftRows
             sliceStep = normal * nominalSpacing
             slices = volumes.flatMap { frame in
-                (0..<mosaic.count).map { SliceSource(file: frame.file, frame: frame.frameIndex, tile: $0, rescale: frame.rescale) }
+                (0..<mosaic.count).map { SliceSource(frame, tile: $0, positionLPS: origin + sliceStep * Double($0)) }
             }
         } else {
             let sorted = ordered.sorted {
@@ -208,11 +245,10 @@ enum SeriesPlanner {
                     ? (positions[sliceCount - 1][0].positionLPS - origin) / Double(sliceCount - 1)
                     : normal * median
             }
-            var sources = [SliceSource](repeating: SliceSource(file: first.file, frame: 0, tile: nil, rescale: .identity),
-                                        count: sliceCount * volumeCount)
+            var sources = [SliceSource](repeating: SliceSource(first), count: sliceCount * volumeCount)
             for (k, images) in positions.enumerated() {
                 for (volume, frame) in images.enumerated() {
-                    sources[k + sliceCount * volume] = SliceSource(file: frame.file, frame: frame.frameIndex, tile: nil, rescale: frame.rescale)
+                    sources[k + sliceCount * volume] = SliceSource(frame)
                 }
             }
             slices = sources
@@ -228,7 +264,7 @@ enum SeriesPlanner {
             seriesUID: facts.seriesUID, seriesNumber: facts.seriesNumber, seriesDescription: facts.seriesDescription,
             modality: facts.modality, label: label, shape: shape, affine: ras, warnings: warnings,
             isLocalizer: first.isLocalizer, fileCount: Set(ordered.map(\.file)).count, imageType: first.imageType,
-            sidecar: facts.sidecar, slices: slices, pixelFormat: first.pixelFormat,
+            sliceThicknessMM: first.sliceThicknessMM, sidecar: facts.sidecar, slices: slices, pixelFormat: first.pixelFormat,
             frameRows: first.rows, frameColumns: first.columns, mosaic: first.mosaic)
     }
 }

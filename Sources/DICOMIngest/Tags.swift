@@ -3,6 +3,7 @@ extension Tag {
     static let transferSyntaxUID = Tag(0x0002, 0x0010)
     static let imageType = Tag(0x0008, 0x0008)
     static let sopClassUID = Tag(0x0008, 0x0016)
+    static let sopInstanceUID = Tag(0x0008, 0x0018)
     static let acquisitionDate = Tag(0x0008, 0x0022)
     static let modality = Tag(0x0008, 0x0060)
     static let manufacturer = Tag(0x0008, 0x0070)

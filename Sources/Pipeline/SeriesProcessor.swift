@@ -57,6 +57,16 @@ public struct SeriesProcessor {
             try Pictures.writeOverlay(image: result.conformedImage, labels: result.conformedLabels, view: view,
                                       to: partial.appendingPathComponent("qc/overlay_\(view.rawValue).png"))
         }
+        var warnings: [String] = []
+        if case .dicom(let plan) = series {
+            warnings = plan.warnings
+            do {
+                try DICOMSegmentation.write(labels: result.labels, plan: plan, softwareVersion: softwareVersion,
+                                            to: partial.appendingPathComponent("seg.dcm"))
+            } catch {
+                warnings.append("seg.dcm not written: \(error.problem)")
+            }
+        }
         lap("write")
 
         let findings = makeFindings(series: series, volume: volume, result: result)
@@ -71,8 +81,6 @@ public struct SeriesProcessor {
 
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        var warnings: [String] = []
-        if case .dicom(let plan) = series { warnings = plan.warnings }
         let run: [String: Any] = [
             "neurospike_version": softwareVersion,
             "pipeline": bundle.name,

@@ -10,7 +10,7 @@ import Testing
                 "needs the shipped segmenter in pipelines/brain-t1"))
 struct SegmentCommandTests {
     static let contractFiles = ["input.nii.gz", "labels.nii.gz", "labels.tsv", "qc/overlay_axial.png", "qc/overlay_coronal.png",
-                                "qc/overlay_sagittal.png", "volumes.csv", "findings.json", "report.txt", "run.json"]
+                                "qc/overlay_sagittal.png", "volumes.csv", "findings.json", "report.txt", "run.json", "seg.dcm"]
 
     @Test func segmentsARealT1IntoEveryContractFileOnTheInputsGrid() throws {
         let scratch = try ScratchFolder()
