@@ -61,8 +61,23 @@ public struct FindingsSampler {
         }
         let assigned = volumes.filter { $0.key != 24 }.values.reduce(0, +)
         volumes[24] = max(20, etivML - assigned)
-        if Int.random(in: 0..<12, using: &generator) == 0 {
+        switch Int.random(in: 0..<12, using: &generator) {
+        case 0:
             volumes[[17, 53, 10, 49, 11, 50].randomElement(using: &generator)!] = Bool.random(using: &generator) ? 0 : Double.random(in: 0.05...0.29, using: &generator)
+        case 1, 2:
+            // One side of a pair shrunk: an asymmetry beyond 10 %.
+            let (left, right) = Self.rightOf.filter { $0.key != 5 }.randomElement(using: &generator)!
+            volumes[Bool.random(using: &generator) ? left : right]! *= Double.random(in: 0.55...0.88, using: &generator)
+        case 3:
+            // A failed segmentation: structures missing, others lopsided.
+            for label in Array(volumes.keys).shuffled(using: &generator).prefix(Int.random(in: 1...16, using: &generator)) where label != 24 {
+                volumes[label] = 0
+            }
+            for (left, right) in Self.rightOf where Int.random(in: 0..<3, using: &generator) == 0 {
+                volumes[Bool.random(using: &generator) ? left : right]! *= Double.random(in: 0.2...0.9, using: &generator)
+            }
+        default:
+            break
         }
         let measurements = LabelSet.structures.dropFirst().map {
             FindingsBuilder.Measurement(label: $0.asegLabel, name: $0.name, volumeML: volumes[$0.asegLabel] ?? 0)
