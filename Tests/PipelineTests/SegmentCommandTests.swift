@@ -53,6 +53,47 @@ struct SegmentCommandTests {
         #expect(try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8).contains("5_anat-T1w_acq-tfl,already done"))
     }
 
+    @Test func twoJobsWriteTheSameLabelsInTheSameSummaryOrderAsOne() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let input = SharedData.url("dicom/dcm_qa_xa30/In")
+        var outputs: [URL] = []
+        for jobs in [1, 2] {
+            let out = scratch.url.appendingPathComponent("jobs-\(jobs)")
+
+            let result = try NeuroSpikeBinary.run(["segment", input.path, "--out", out.path, "--backend", "cpu", "--jobs", "\(jobs)"])
+
+            #expect(result.status == 0, "\(result.standardError)")
+            let finished = result.standardOutput.split(separator: "\n").filter { $0.contains(": done in ") }
+            #expect(finished.count == 2, "without a terminal, one progress line per finished series: \(result.standardOutput)")
+            outputs.append(out)
+        }
+        for name in ["5_anat-T1w_acq-tfl", "6_anat-T1w_acq-tfl"] {
+            let one = try NIfTI.read(outputs[0].appendingPathComponent("\(name)/labels.nii.gz"))
+            let two = try NIfTI.read(outputs[1].appendingPathComponent("\(name)/labels.nii.gz"))
+            #expect(one.shape == two.shape && one.voxels == two.voxels, "labels of \(name) differ between --jobs 1 and 2")
+            let volumes = try outputs.map { try Self.volumesML($0.appendingPathComponent("\(name)/volumes.csv")) }
+            #expect(volumes[0] == volumes[1], "volumes of \(name)")
+        }
+        // The last column is the series' wall time, which differs from run to run.
+        let rows = try outputs.map { out in
+            try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
+        }
+        #expect(rows[0] == rows[1])
+        #expect(rows[0].count == 3 && rows[0][1].hasPrefix("5_anat") && rows[0][2].hasPrefix("6_anat"), "\(rows[0])")
+    }
+
+    /// Structure name → volume in mL, from a `volumes.csv`.
+    static func volumesML(_ url: URL) throws -> [String: Double] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst()
+        return Dictionary(uniqueKeysWithValues: lines.compactMap { line -> (String, Double)? in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > 2, let volume = Double(fields[2]) else { return nil }
+            return (String(fields[1]), volume)
+        })
+    }
+
     @Test func hostileBatchFinishesTheGoodSeriesAndSaysWhyOthersWereSkipped() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
