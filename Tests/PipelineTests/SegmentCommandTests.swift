@@ -44,6 +44,20 @@ struct SegmentCommandTests {
         let run = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("run.json"))) as? [String: Any])
         #expect(run["complete"] as? Bool == true)
         #expect(run["activation"] as? String == "spiking")
+        let findings = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("findings.json"))) as? [String: Any])
+        let eTIV = try #require(findings["eTIVML"] as? Double)
+        let volumes = try Self.volumesML(folder.appendingPathComponent("volumes.csv"))
+        let left = try #require(volumes["Left-Hippocampus"]), right = try #require(volumes["Right-Hippocampus"])
+        let structures = try #require(findings["structures"] as? [[String: Any]])
+        let listed = structures.first { $0["name"] as? String == "Left-Hippocampus" }?["volumeML"] as? Double
+        #expect(abs((listed ?? -1) - left) < 0.001, "volumes.csv and findings.json agree")
+        withKnownIssue("the shipped segmenter labels much of the head outside the brain (about 5.9 L here); it is being retrained") {
+            #expect((1000...2200).contains(eTIV), "eTIV \(eTIV) mL is not adult-physiological")
+        }
+        withKnownIssue("the shipped segmenter never predicts the hippocampus (subcortical Dice 0.01 on MICCAI 2012); it is being retrained") {
+            #expect((2.0...6.0).contains(left), "left hippocampus \(left) mL is not adult-physiological")
+            #expect((2.0...6.0).contains(right), "right hippocampus \(right) mL is not adult-physiological")
+        }
         let summary = try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8)
         #expect(summary.contains("5_anat-T1w_acq-tfl,done"))
         #expect(summary.contains("6_anat-T1w_acq-tfl,done"))
