@@ -25,7 +25,7 @@ enum SegmentCommand {
           --backend B            auto | cpu | vulkan (auto: a GPU through Vulkan if present, else the CPU)
           --pipeline NAME|DIR    pipeline bundle (default brain-t1)
           --jobs N               segment N series at a time (default 1), each job on cores/N threads and
-                                 holding one series in memory; outputs do not depend on N
+                                 holding one series in memory; labels do not depend on N
           --shard I/N            process only series I of every N (I = 0…N−1, e.g. a Slurm array index)
           --all-series           segment every series, not only 3D anatomical ones
           --allow-irregular      accept series with missing or irregularly spaced slices
