@@ -6,7 +6,7 @@ APT_PACKAGES := time libdcmtk-dev libsndfile1-dev dcmtk libniftiio-dev libnifti2
 CONFIG ?= release
 SWIFT_FLAGS := -c $(CONFIG)
 
-.PHONY: deps build test demo clean bench-convert validate-miccai
+.PHONY: deps build test demo clean bench-convert bench-segment validate-miccai
 
 ## Installs the Debian packages the build, the tests and the demo use (skips what is present).
 deps:
@@ -40,9 +40,14 @@ bench-convert: build
 
 ## Segments the 15 MICCAI 2012 training scans with the shipped pipeline and scores them against their
 ## manual labels: reports/validation/miccai2012-train.md and the tables beside it (needs ../shared/data/miccai2012-train).
+## The label maps stay in reports/validation/miccai2012-train/predictions/ (not committed).
 validate-miccai: build
 	@bin="$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/neurospike"; \
-	"$$bin" segment ../shared/data/miccai2012-train/*_SS.nii.gz --out demo/miccai2012-predictions --backend cpu && \
-	"$$bin" validate datasets/miccai2012-train.json --predictions demo/miccai2012-predictions \
-	  --out reports/validation/miccai2012-train && \
+	"$$bin" validate datasets/miccai2012-train.json --backend cpu --out reports/validation/miccai2012-train && \
 	cp reports/validation/miccai2012-train/summary.md reports/validation/miccai2012-train.md
+
+## Times segment stage by stage on the xa30 T1 (needs ../shared/data/dicom) and on Colin27 zero-padded to 256³ at 1 mm.
+bench-segment: build
+	@[ -f demo/colin27-256.nii.gz ] || python3 datasets/pad_volume.py /usr/share/mricron/templates/ch2.nii.gz demo/colin27-256.nii.gz --size 256
+	"$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/neurospike" bench segment \
+	  ../shared/data/dicom/dcm_qa_xa30/In/5_anat-T1w_acq-tfl demo/colin27-256.nii.gz --backend cpu --runs 3 --json

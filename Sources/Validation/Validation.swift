@@ -1,6 +1,24 @@
 import Foundation
 import NeuroImage
 
+/// How a case's prediction was made, where that is known: segmented by `validate` itself, or read from the
+/// `run.json` (and `findings.json`) that `segment` or `validate` wrote beside a given prediction.
+public struct SegmentationRecord: Sendable, Equatable {
+    /// Wall time from reading the image through post-processing (the read, conform, network and
+    /// post-processing stages), in seconds; writing outputs and scoring are not included.
+    public var seconds: Double
+    /// Share of the network's spike counts that are 0, over all activation sites (nil: not a spiking network).
+    public var zeroCountFraction: Double?
+    /// Share of silent slots in the bitwise spike trains (nil: not a spiking network).
+    public var silentSlotFraction: Double?
+
+    public init(seconds: Double, zeroCountFraction: Double?, silentSlotFraction: Double?) {
+        self.seconds = seconds
+        self.zeroCountFraction = zeroCountFraction
+        self.silentSlotFraction = silentSlotFraction
+    }
+}
+
 /// The scores of one case, or why it could not be scored.
 public struct CaseResult: Sendable {
     public var id: String
@@ -9,13 +27,17 @@ public struct CaseResult: Sendable {
     /// Wall time to load and score the case (s).
     public var seconds: Double
     public var failure: String?
+    /// How the prediction was made, when known.
+    public var segmentation: SegmentationRecord?
 
-    public init(id: String, subject: String?, scores: [StructureScore], seconds: Double, failure: String?) {
+    public init(id: String, subject: String?, scores: [StructureScore], seconds: Double, failure: String?,
+                segmentation: SegmentationRecord? = nil) {
         self.id = id
         self.subject = subject
         self.scores = scores
         self.seconds = seconds
         self.failure = failure
+        self.segmentation = segmentation
     }
 }
 

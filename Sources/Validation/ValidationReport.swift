@@ -32,18 +32,25 @@ public struct ValidationReport {
         value.isFinite ? String(format: "%.\(digits)f", value) : ""
     }
 
+    /// One row per case and structure; the per-case columns (scoring and segmentation seconds, spike
+    /// statistics) repeat on each of the case's rows and are empty where unknown.
     func casesCSV() -> String {
-        var lines = ["case,label,name,status,dice,hd95_mm,assd_mm,reference_ml,predicted_ml,volume_difference_percent,seconds"]
+        var lines = ["case,label,name,status,dice,hd95_mm,assd_mm,reference_ml,predicted_ml,volume_difference_percent,"
+            + "score_seconds,segment_seconds,zero_count_fraction,silent_slot_fraction"]
         for result in results {
+            let run = result.segmentation
+            let perCase = [number(result.seconds, 2), run.map { number($0.seconds, 2) } ?? "",
+                           run?.zeroCountFraction.map { number($0) } ?? "", run?.silentSlotFraction.map { number($0) } ?? ""]
             if let failure = result.failure {
-                lines.append("\(result.id),,,failed: \(failure.replacingOccurrences(of: ",", with: ";")),,,,,,,\(number(result.seconds, 2))")
+                lines.append((["\(result.id)", "", "", "failed: \(failure.replacingOccurrences(of: ",", with: ";"))",
+                               "", "", "", "", "", ""] + perCase).joined(separator: ","))
                 continue
             }
             for score in result.scores {
-                lines.append([result.id, String(score.label), structureName(score.label), score.status.rawValue,
-                              number(score.dice), number(score.hd95MM, 3), number(score.assdMM, 3),
-                              number(score.referenceVolumeML, 3), number(score.predictedVolumeML, 3),
-                              number(score.volumeDifferencePercent, 2), number(result.seconds, 2)].joined(separator: ","))
+                lines.append(([result.id, String(score.label), structureName(score.label), score.status.rawValue,
+                               number(score.dice), number(score.hd95MM, 3), number(score.assdMM, 3),
+                               number(score.referenceVolumeML, 3), number(score.predictedVolumeML, 3),
+                               number(score.volumeDifferencePercent, 2)] + perCase).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -71,6 +78,15 @@ public struct ValidationReport {
         let seconds = results.map(\.seconds)
         if !seconds.isEmpty {
             text += "- scoring time per case: \(number(seconds.reduce(0, +) / Double(seconds.count), 2)) s mean\n"
+        }
+        if summary.segmentSeconds.n > 0 {
+            text += "- segmentation time per case (reading the image through post-processing): "
+            text += "\(number(summary.segmentSeconds.mean, 2)) s mean, \(number(summary.segmentSeconds.median, 2)) s median "
+            text += "over \(summary.segmentSeconds.n) cases\n"
+        }
+        if summary.zeroCountFraction.n > 0 {
+            text += "- spike statistics, mean over cases: zero-count fraction \(number(summary.zeroCountFraction.mean, 3)), "
+            text += "silent-slot fraction \(number(summary.silentSlotFraction.mean, 3))\n"
         }
         text += """
 
@@ -117,10 +133,34 @@ public struct ValidationReport {
             "cases": results.count,
             "scored_cases": summary.scoredCases,
             "failed_cases": summary.failedCases,
-            "seconds_per_case": Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0.seconds) }),
+            "score_seconds_per_case": Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0.seconds) }),
+            "segmentation": segmentationJSON(),
             "test_retest_volume_difference_percent": Dictionary(uniqueKeysWithValues: summary.testRetestPercent.map { (String($0.key), $0.value) }),
             "provenance": provenance,
         ]
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// Per-case segmentation seconds and spike statistics with their means, or null when none is known.
+    private func segmentationJSON() -> Any {
+        guard summary.segmentSeconds.n > 0 else { return NSNull() }
+        func finite(_ value: Double?) -> Any {
+            guard let value, value.isFinite else { return NSNull() }
+            return value
+        }
+        var perCase: [String: Any] = [:]
+        for result in results {
+            guard let run = result.segmentation else { continue }
+            perCase[result.id] = ["seconds": run.seconds, "zero_count_fraction": finite(run.zeroCountFraction),
+                                  "silent_slot_fraction": finite(run.silentSlotFraction)]
+        }
+        let zero = summary.zeroCountFraction, silent = summary.silentSlotFraction
+        return [
+            "per_case": perCase,
+            "seconds_mean": finite(summary.segmentSeconds.mean),
+            "seconds_median": finite(summary.segmentSeconds.median),
+            "zero_count_fraction_mean": finite(zero.n > 0 ? zero.mean : nil),
+            "silent_slot_fraction_mean": finite(silent.n > 0 ? silent.mean : nil),
+        ] as [String: Any]
     }
 }

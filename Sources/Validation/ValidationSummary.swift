@@ -43,6 +43,10 @@ public struct ValidationSummary: Sendable {
     public var scoredCases: Int
     /// Mean over subjects with repeated scans of |V₁ − V₂| / mean(V₁, V₂) × 100, per structure.
     public var testRetestPercent: [Int32: Double]
+    /// Over the cases whose segmentation is known: seconds per case, zero-count and silent-slot fractions.
+    public var segmentSeconds: MetricSummary
+    public var zeroCountFraction: MetricSummary
+    public var silentSlotFraction: MetricSummary
 
     public init(labels: [Int32], results: [CaseResult]) {
         let scored = results.filter { $0.failure == nil }
@@ -66,6 +70,10 @@ public struct ValidationSummary: Sendable {
         meanDice = macro(structures)
         subcorticalMeanDice = macro(structures.filter { Validation.subcorticalLabels.contains($0.label) })
         testRetestPercent = Self.testRetest(labels: labels, results: scored)
+        let runs = results.compactMap(\.segmentation)
+        segmentSeconds = MetricSummary(runs.map(\.seconds))
+        zeroCountFraction = MetricSummary(runs.compactMap(\.zeroCountFraction))
+        silentSlotFraction = MetricSummary(runs.compactMap(\.silentSlotFraction))
     }
 
     private static func testRetest(labels: [Int32], results: [CaseResult]) -> [Int32: Double] {

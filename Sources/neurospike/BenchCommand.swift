@@ -5,6 +5,7 @@ enum BenchCommand {
     static let benchmarks: [Command] = [
         BenchConvert.command,
         BenchOps.command,
+        BenchSegment.command,
         BenchSparsity.command,
         BenchVulkan.command,
         BenchLM.command,

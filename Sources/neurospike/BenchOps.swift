@@ -114,7 +114,7 @@ enum BenchOps {
     /// A JSON array with one row object per line.
     static func jsonRows<Row: Encodable>(_ rows: [Row]) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let lines = try rows.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
         return "[\n" + lines.joined(separator: ",\n") + "\n]\n"
     }

@@ -24,11 +24,16 @@ enum SegmentCommand {
           --out DIR              output folder
           --backend B            auto | cpu | vulkan (auto: a GPU through Vulkan if present, else the CPU)
           --pipeline NAME|DIR    pipeline bundle (default brain-t1)
+          --jobs N               segment N series at a time (default 1), each job on cores/N threads and
+                                 holding one series in memory; labels do not depend on N
           --shard I/N            process only series I of every N (I = 0…N−1, e.g. a Slurm array index)
           --all-series           segment every series, not only 3D anatomical ones
           --allow-irregular      accept series with missing or irregularly spaced slices
           --force                redo series that are already done
           --no-report            render report.txt deterministically instead of with the language model
+
+        Progress goes to standard error as one line redrawn in place when that is a terminal, else one line
+        per finished series to standard output.
 
         Exit codes: 0 all selected series done, 1 some failed, 2 usage error or nothing could be done.
         """,
@@ -39,6 +44,7 @@ enum SegmentCommand {
         let backendName = try arguments.option("--backend") ?? "auto"
         guard let choice = BackendChoice(rawValue: backendName) else { throw UsageError("--backend must be auto, cpu or vulkan") }
         let pipelineName = try arguments.option("--pipeline") ?? "brain-t1"
+        let jobs = try arguments.intOption("--jobs", default: 1)
         let shard = try parseShard(try arguments.option("--shard"))
         let allSeries = arguments.flag("--all-series")
         let allowIrregular = arguments.flag("--allow-irregular")
@@ -47,14 +53,11 @@ enum SegmentCommand {
         let paths = try arguments.positionals()
         guard !paths.isEmpty else { throw UsageError("give at least one file or folder") }
 
-        let bundle: PipelineBundle
-        let processor: SeriesProcessor
+        let bundleFolder: URL
+        let firstBundle: PipelineBundle
         do {
-            let folder = try PipelineBundle.locate(pipelineName, executable: URL(fileURLWithPath: ChildProcess.selfPath))
-            bundle = try PipelineBundle(folder: folder)
-            let backend = try choice.makeBackend(cpuThreads: ProcessInfo.processInfo.activeProcessorCount)
-            processor = SeriesProcessor(bundle: bundle, backend: backend, softwareVersion: neurospikeVersion,
-                                        useLanguageModel: useLanguageModel)
+            bundleFolder = try PipelineBundle.locate(pipelineName, executable: URL(fileURLWithPath: ChildProcess.selfPath))
+            firstBundle = try PipelineBundle(folder: bundleFolder)
         } catch {
             printError("neurospike segment: \(error)")
             return .usage
@@ -65,45 +68,81 @@ enum SegmentCommand {
         let report = Ingest.scan(paths.map { URL(fileURLWithPath: $0) }, allowIrregular: allowIrregular)
         var log = report.failureLines
         let names = SafeName.unique(report.series.map(\.label))
-        var rows: [String] = []
+        var rows = [String?](repeating: nil, count: report.series.count)
+        var work: [Int] = []
         var failed = 0, done = 0
         for (index, series) in report.series.enumerated() where index % shard.count == shard.index {
             let name = names[index]
             if !allSeries, let reason = skipReason(series) {
-                rows.append("\(name),skipped,\(reason),,,,")
-                continue
-            }
-            let folder = outputFolder.appendingPathComponent(name, isDirectory: true)
-            if !force && isComplete(folder) {
-                rows.append("\(name),already done,,,,,")
+                rows[index] = "\(name),skipped,\(reason),,,,"
+            } else if !force && isComplete(outputFolder.appendingPathComponent(name, isDirectory: true)) {
+                rows[index] = "\(name),already done,,,,,"
                 done += 1
-                continue
+            } else {
+                work.append(index)
             }
-            print("[\(index + 1)/\(report.series.count)] \(name): segmenting…")
-            fflush(nil)
+        }
+
+        let processors: [SeriesProcessor]
+        do {
+            let jobCount = max(1, min(jobs, work.count))
+            let threads = BatchJobs.threadsPerJob(jobCount)
+            // Each job has its own network and backend, so no two threads share either.
+            processors = try (0..<jobCount).map { job in
+                SeriesProcessor(bundle: job == 0 ? firstBundle : try PipelineBundle(folder: bundleFolder),
+                                backend: try choice.makeBackend(cpuThreads: threads), softwareVersion: neurospikeVersion,
+                                useLanguageModel: useLanguageModel)
+            }
+        } catch {
+            printError("neurospike segment: \(error)")
+            return .usage
+        }
+        let progress = Progress(total: work.count)
+        let series = report.series
+        let selected = work
+        let results = BatchJobs.run(count: selected.count, workers: processors) { processor, item -> SeriesResult in
+            let name = names[selected[item]]
+            progress.started(name)
             do {
-                let outcome = try processor.process(series, into: folder)
-                rows.append(String(format: "%@,done,,%.1f,%.3f,%.3f,%.1f", name, outcome.eTIVML, outcome.leftHippocampusML,
-                                   outcome.rightHippocampusML, outcome.seconds))
-                print(String(format: "[%d/%d] %@: done in %.1f s", index + 1, report.series.count, name, outcome.seconds))
-                done += 1
+                let outcome = try processor.process(series[selected[item]], into: outputFolder.appendingPathComponent(name, isDirectory: true))
+                progress.finished(name, String(format: "done in %.1f s", outcome.seconds))
+                return .done(outcome)
             } catch {
-                let message = "\(name): \(error)"
-                printError("neurospike segment: \(message)")
-                log.append(message)
-                rows.append("\(name),failed,\(String(describing: error).replacingOccurrences(of: ",", with: ";")),,,,")
+                progress.error("neurospike segment: \(name): \(error)")
+                progress.finished(name, "failed")
+                return .failed(String(describing: error))
+            }
+        }
+        progress.close()
+        for (index, result) in zip(selected, results) {
+            let name = names[index]
+            switch result {
+            case .done(let outcome):
+                rows[index] = String(format: "%@,done,,%.1f,%.3f,%.3f,%.1f", name, outcome.eTIVML, outcome.leftHippocampusML,
+                                     outcome.rightHippocampusML, outcome.seconds)
+                done += 1
+            case .failed(let message):
+                log.append("\(name): \(message)")
+                rows[index] = "\(name),failed,\(message.replacingOccurrences(of: ",", with: ";")),,,,"
                 failed += 1
             }
         }
+        let summaryRows = rows.compactMap { $0 }
         let suffix = shard.count > 1 ? "-shard-\(shard.index)-of-\(shard.count)" : ""
         let header = "series,status,reason,etiv_ml,left_hippocampus_ml,right_hippocampus_ml,seconds"
-        try AtomicFile.write(Data(([header] + rows).joined(separator: "\n").appending("\n").utf8),
+        try AtomicFile.write(Data(([header] + summaryRows).joined(separator: "\n").appending("\n").utf8),
                              to: outputFolder.appendingPathComponent("summary\(suffix).csv"))
         try AtomicFile.write(Data(log.map { $0 + "\n" }.joined().utf8), to: outputFolder.appendingPathComponent("errors\(suffix).log"))
         report.failureLines.forEach { printError("neurospike segment: \($0)") }
         // Nothing segmented is exit 2, except for a shard that simply received no series.
-        if done == 0 && !(rows.isEmpty && shard.count > 1 && report.failures.isEmpty) { return .usage }
+        if done == 0 && !(summaryRows.isEmpty && shard.count > 1 && report.failures.isEmpty) { return .usage }
         return failed == 0 && report.failures.isEmpty ? .success : .someFailed
+    }
+
+    /// What became of one series a job segmented.
+    private enum SeriesResult: Sendable {
+        case done(SeriesProcessor.Outcome)
+        case failed(String)
     }
 
     /// Why a series is not segmented by default, or nil when it should be.

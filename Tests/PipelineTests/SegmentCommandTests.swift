@@ -44,6 +44,20 @@ struct SegmentCommandTests {
         let run = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("run.json"))) as? [String: Any])
         #expect(run["complete"] as? Bool == true)
         #expect(run["activation"] as? String == "spiking")
+        let findings = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("findings.json"))) as? [String: Any])
+        let eTIV = try #require(findings["eTIVML"] as? Double)
+        let volumes = try Self.volumesML(folder.appendingPathComponent("volumes.csv"))
+        let left = try #require(volumes["Left-Hippocampus"]), right = try #require(volumes["Right-Hippocampus"])
+        let structures = try #require(findings["structures"] as? [[String: Any]])
+        let listed = structures.first { $0["name"] as? String == "Left-Hippocampus" }?["volumeML"] as? Double
+        #expect(abs((listed ?? -1) - left) < 0.001, "volumes.csv and findings.json agree")
+        withKnownIssue("the shipped segmenter labels much of the head outside the brain (about 5.9 L here); it is being retrained") {
+            #expect((1000...2200).contains(eTIV), "eTIV \(eTIV) mL is not adult-physiological")
+        }
+        withKnownIssue("the shipped segmenter never predicts the hippocampus (subcortical Dice 0.01 on MICCAI 2012); it is being retrained") {
+            #expect((2.0...6.0).contains(left), "left hippocampus \(left) mL is not adult-physiological")
+            #expect((2.0...6.0).contains(right), "right hippocampus \(right) mL is not adult-physiological")
+        }
         let summary = try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8)
         #expect(summary.contains("5_anat-T1w_acq-tfl,done"))
         #expect(summary.contains("6_anat-T1w_acq-tfl,done"))
@@ -51,6 +65,47 @@ struct SegmentCommandTests {
         let again = try NeuroSpikeBinary.run(["segment", input.path, "--out", out.path, "--backend", "cpu"])
         #expect(again.status == 0)
         #expect(try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8).contains("5_anat-T1w_acq-tfl,already done"))
+    }
+
+    @Test func twoJobsWriteTheSameLabelsInTheSameSummaryOrderAsOne() throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let input = SharedData.url("dicom/dcm_qa_xa30/In")
+        var outputs: [URL] = []
+        for jobs in [1, 2] {
+            let out = scratch.url.appendingPathComponent("jobs-\(jobs)")
+
+            let result = try NeuroSpikeBinary.run(["segment", input.path, "--out", out.path, "--backend", "cpu", "--jobs", "\(jobs)"])
+
+            #expect(result.status == 0, "\(result.standardError)")
+            let finished = result.standardOutput.split(separator: "\n").filter { $0.contains(": done in ") }
+            #expect(finished.count == 2, "without a terminal, one progress line per finished series: \(result.standardOutput)")
+            outputs.append(out)
+        }
+        for name in ["5_anat-T1w_acq-tfl", "6_anat-T1w_acq-tfl"] {
+            let one = try NIfTI.read(outputs[0].appendingPathComponent("\(name)/labels.nii.gz"))
+            let two = try NIfTI.read(outputs[1].appendingPathComponent("\(name)/labels.nii.gz"))
+            #expect(one.shape == two.shape && one.voxels == two.voxels, "labels of \(name) differ between --jobs 1 and 2")
+            let volumes = try outputs.map { try Self.volumesML($0.appendingPathComponent("\(name)/volumes.csv")) }
+            #expect(volumes[0] == volumes[1], "volumes of \(name)")
+        }
+        // The last column is the series' wall time, which differs from run to run.
+        let rows = try outputs.map { out in
+            try String(contentsOf: out.appendingPathComponent("summary.csv"), encoding: .utf8).split(separator: "\n")
+                .map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
+        }
+        #expect(rows[0] == rows[1])
+        #expect(rows[0].count == 3 && rows[0][1].hasPrefix("5_anat") && rows[0][2].hasPrefix("6_anat"), "\(rows[0])")
+    }
+
+    /// Structure name → volume in mL, from a `volumes.csv`.
+    static func volumesML(_ url: URL) throws -> [String: Double] {
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst()
+        return Dictionary(uniqueKeysWithValues: lines.compactMap { line -> (String, Double)? in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > 2, let volume = Double(fields[2]) else { return nil }
+            return (String(fields[1]), volume)
+        })
     }
 
     @Test func hostileBatchFinishesTheGoodSeriesAndSaysWhyOthersWereSkipped() throws {
