@@ -11,9 +11,11 @@ public struct FindingsSampler {
     public init(norms: NormativeModels) { self.norms = norms }
 
     /// Typical share of intracranial volume for structures without a normative model (left side; the right
-    /// mirrors it).
-    static let unnormedShares: [Int: Double] = [2: 0.150, 3: 0.165, 5: 0.0003, 14: 0.0008, 15: 0.0012, 24: 0.08, 26: 0.0003, 28: 0.0027]
-    static let rightOf: [Int: Int] = [2: 41, 3: 42, 4: 43, 5: 44, 7: 46, 8: 47, 10: 49, 11: 50, 12: 51, 13: 52, 17: 53, 18: 54, 26: 58, 28: 60]
+    /// mirrors it). Arrays, not dictionaries: the order of random draws must not depend on hashing.
+    static let unnormedShares: [(label: Int, share: Double)] = [(2, 0.150), (3, 0.165), (5, 0.0003), (14, 0.0008), (15, 0.0012),
+                                                                (24, 0.08), (26, 0.0003), (28, 0.0027)]
+    static let pairs: [(left: Int, right: Int)] = [(2, 41), (3, 42), (4, 43), (5, 44), (7, 46), (8, 47), (10, 49), (11, 50), (12, 51),
+                                                   (13, 52), (17, 53), (18, 54), (26, 58), (28, 60)]
     static let scanners: [(String, [String], Double)] = [("SIEMENS", ["Prisma", "Skyra", "Avanto"], 3), ("GE MEDICAL SYSTEMS", ["DISCOVERY MR750", "SIGNA Premier"], 3),
                                                          ("Philips", ["Ingenia", "Achieva"], 3), ("SIEMENS", ["Aera"], 1.5), ("GE MEDICAL SYSTEMS", ["Optima MR450w"], 1.5)]
     static let seriesNames = ["T1_MPRAGE_SAG", "t1_mprage_sag_p2_iso", "Sag 3D T1 BRAVO", "3D_T1_TFE", "anat-T1w_acq-tfl", "MPRAGE GRAPPA2", "T1W_3D_TFE SENSE"]
@@ -55,25 +57,25 @@ public struct FindingsSampler {
             volumes[structure.asegLabel] = max(0.01, (logScale ? pow(10, value) : value) / 1000)
         }
         for (left, share) in Self.unnormedShares {
-            for label in [left, Self.rightOf[left]].compactMap({ $0 }) {
+            for label in [left, Self.pairs.first { $0.left == left }?.right].compactMap({ $0 }) {
                 volumes[label] = etivML * share * (1 + 0.08 * normal())
             }
         }
-        let assigned = volumes.filter { $0.key != 24 }.values.reduce(0, +)
+        let assigned = volumes.keys.sorted().filter { $0 != 24 }.reduce(0) { $0 + volumes[$1]! }
         volumes[24] = max(20, etivML - assigned)
         switch Int.random(in: 0..<12, using: &generator) {
         case 0:
             volumes[[17, 53, 10, 49, 11, 50].randomElement(using: &generator)!] = Bool.random(using: &generator) ? 0 : Double.random(in: 0.05...0.29, using: &generator)
         case 1, 2:
             // One side of a pair shrunk: an asymmetry beyond 10 %.
-            let (left, right) = Self.rightOf.filter { $0.key != 5 }.randomElement(using: &generator)!
+            let (left, right) = Self.pairs.filter { $0.left != 5 }.randomElement(using: &generator)!
             volumes[Bool.random(using: &generator) ? left : right]! *= Double.random(in: 0.55...0.88, using: &generator)
         case 3:
             // A failed segmentation: structures missing, others lopsided.
-            for label in Array(volumes.keys).shuffled(using: &generator).prefix(Int.random(in: 1...16, using: &generator)) where label != 24 {
+            for label in volumes.keys.sorted().shuffled(using: &generator).prefix(Int.random(in: 1...16, using: &generator)) where label != 24 {
                 volumes[label] = 0
             }
-            for (left, right) in Self.rightOf where Int.random(in: 0..<3, using: &generator) == 0 {
+            for (left, right) in Self.pairs where Int.random(in: 0..<3, using: &generator) == 0 {
                 volumes[Bool.random(using: &generator) ? left : right]! *= Double.random(in: 0.2...0.9, using: &generator)
             }
         default:

@@ -90,7 +90,8 @@ public struct NormativeModels: Sendable {
             "etiv_x_mfs_15": etiv * lowField,
             "mfs_15_x_manufacturer_philips": lowField * philips, "mfs_15_x_manufacturer_ge": lowField * ge,
         ]
-        let mean = model.coef.reduce(model.intercept) { $0 + $1.value * (x[$1.key] ?? 0) }
+        // Summed in a fixed order, so a volume's z-score is the same in every run.
+        let mean = model.coef.keys.sorted().reduce(model.intercept) { $0 + model.coef[$1]! * (x[$1] ?? 0) }
         return (mean, model.mse.squareRoot(), Self.logScaleModels.contains(structure))
     }
 

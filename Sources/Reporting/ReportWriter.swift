@@ -20,9 +20,9 @@ public struct WrittenReport: Sendable {
 }
 
 /// Writes reports with the spiking language model: the findings become a prompt, the model drafts marked
-/// text, the renderer fills the slots and the fact checker compares every claim with the findings. A draft
-/// that fails is resampled with the next seed; after `maxAttempts` the canonical grammar's rendering is
-/// delivered instead.
+/// text (greedily first; slots with no value in the findings are masked out), the renderer fills the slots
+/// and the fact checker compares every claim with the findings. A draft that fails is resampled at
+/// `temperature` with the next seed; after `maxAttempts` the canonical grammar's rendering is delivered instead.
 public final class ReportWriter {
     public let tokenizer: Tokenizer
     public let decoder: Decoder
@@ -47,12 +47,29 @@ public final class ReportWriter {
         }
     }
 
-    /// The marked text the model drafts for `findings` with `seed`.
-    public func draft(_ facts: ReportFacts, seed: UInt64) -> [ReportLanguage.Piece] {
+    /// Slots with nothing to fill for these findings; decoding never offers them.
+    static func unavailableSlots(_ facts: ReportFacts) -> Set<String> {
+        let f = facts.findings
+        var slots: Set<String> = []
+        if f.technique.fieldStrengthT == nil { slots.insert("<field>") }
+        if f.technique.manufacturer == nil { slots.insert("<scanner>") }
+        if f.technique.seriesDescription == nil { slots.insert("<series>") }
+        if f.demographics.ageYears == nil { slots.insert("<age>") }
+        if f.demographics.sex == nil { slots.insert("<sex>") }
+        if !facts.hasNorms { slots.insert("<percentile>") }
+        if facts.asymmetries.isEmpty { slots.insert("<asymmetry>") }
+        if f.qcFlags.isEmpty { slots.insert("<qc>") }
+        return slots
+    }
+
+    /// The marked text the model drafts for `findings`: greedy when `temperature` is 0, else sampled with `seed`.
+    public func draft(_ facts: ReportFacts, temperature: Float, seed: UInt64) -> [ReportLanguage.Piece] {
         let prompt = tokenizer.encode(ReportLanguage.prompt(facts))
         let stop = tokenizer.id(ofSpecial: ReportLanguage.end)!
+        let unavailable = Self.unavailableSlots(facts)
         let ids = decoder.generate(prompt: prompt, stop: stop, maxTokens: maxTokens, temperature: temperature, seed: seed) { [tokenizer] id in
-            ReportLanguage.isReportToken(tokenizer.special(of: id))
+            let special = tokenizer.special(of: id)
+            return ReportLanguage.isReportToken(special) && !unavailable.contains(special ?? "")
         }
         return tokenizer.decode(ids)
     }
@@ -66,7 +83,7 @@ public final class ReportWriter {
         var statistics = SpikeStatistics(maxCount: Int(decoder.model.configuration.maxSpikeCount))
         let spiking = decoder.model.configuration.spiking
         for attempt in 0..<maxAttempts {
-            let pieces = draft(facts, seed: seed &+ UInt64(attempt))
+            let pieces = draft(facts, temperature: attempt == 0 ? 0 : temperature, seed: seed &+ UInt64(attempt))
             statistics.merge(decoder.statistics)
             let problems: [String]
             var text = ""

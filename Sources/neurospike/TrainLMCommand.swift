@@ -119,6 +119,7 @@ enum TrainLMCommand {
           --out DIR             folder for the spiking hybrid
           --token-fraction X    share of the softmax model's tokens to train on (default 0.02)
           --window N            sliding-window length in tokens (default 256)
+          --learning-rate X     peak learning rate of the conversion training (default 0.003)
           --norms FILE          normative models (default: the brain-t1 bundle's)
           --seed N              corpus seed of the softmax run (default 1)
           --threads N           CPU threads (default: all cores)
@@ -132,6 +133,8 @@ enum TrainLMCommand {
         let fraction = Double(try arguments.option("--token-fraction") ?? "0.02") ?? -1
         guard fraction > 0 && fraction <= 0.02 else { throw UsageError("--token-fraction must lie in (0, 0.02]") }
         let window = try arguments.intOption("--window", default: 256, minimum: 2)
+        let rate = Float(try arguments.option("--learning-rate") ?? "0.003") ?? -1
+        guard rate > 0 else { throw UsageError("--learning-rate expects a positive number") }
         let seed = UInt64(try arguments.intOption("--seed", default: 1, minimum: 0))
         let threads = try arguments.intOption("--threads", default: ProcessInfo.processInfo.activeProcessorCount)
         _ = try arguments.positionals()
@@ -158,7 +161,7 @@ enum TrainLMCommand {
         var options = LMTrainingOptions()
         options.batchSize = 8
         options.steps = max(1, budget / (sampleTokens * options.batchSize) - 1)
-        options.peakLearningRate = 1e-3
+        options.peakLearningRate = rate
         options.warmupSteps = min(20, options.steps / 4)
         options.checkpointEvery = max(1, options.steps / 4)
         options.firstExample = 50_000_000
