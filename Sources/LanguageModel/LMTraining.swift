@@ -84,7 +84,7 @@ public final class LMTrainer {
                         metadata: ["step": String(step), "tokens": String(tokensSeen)])
         let logURL = folder.appendingPathComponent("training-log.tsv")
         if !FileManager.default.fileExists(atPath: logURL.path) {
-            try Data("step\ttokens\tloss\tlearning_rate\n".utf8).write(to: logURL)
+            try Data("step\ttokens\tloss\tlearning_rate\theld_out_perplexity\n".utf8).write(to: logURL)
         }
         let handle = try FileHandle(forWritingTo: logURL)
         defer { try? handle.close() }

@@ -28,10 +28,12 @@ public struct LMConfiguration: Codable, Sendable, Equatable {
 
     public var headWidth: Int { width / heads }
 
-    /// The hybrid the softmax model converts into: gated linear and sliding-window layers alternating.
-    public func hybrid() -> LMConfiguration {
+    /// The hybrid the softmax model converts into: gated linear and sliding-window layers alternating, the
+    /// first gated-linear layer at `firstGatedLayer` (0 or 1). Layer 1 is the default: converting the first
+    /// layer's attention costs far more (held-out perplexity 111 vs 3.7 right after conversion, MODEL_CARD.md).
+    public func hybrid(firstGatedLayer: Int = 1) -> LMConfiguration {
         var converted = self
-        converted.mixers = mixers.indices.map { $0 % 2 == 0 ? .gatedLinear : .slidingWindow }
+        converted.mixers = mixers.indices.map { $0 % 2 == firstGatedLayer ? .gatedLinear : .slidingWindow }
         converted.spiking = true
         return converted
     }
@@ -65,7 +67,7 @@ public final class LanguageModel {
     }
 
     /// A gated-linear layer's own parameters: a small decay projection whose bias starts the decay near 1
-    /// (α = σ(4)^(1/16) ≈ 0.999), and the per-head output norm.
+    /// (α = σ(b)^(1/16): b = 4 gives 0.9989 per token), and the per-head output norm.
     static func addGateParameters(to parameters: ParameterSet, prefix: String, configuration: LMConfiguration,
                                   using generator: inout SeededGenerator) {
         let d = configuration.width
@@ -140,9 +142,9 @@ public final class LanguageModel {
 
     /// The hybrid spiking model made from this softmax model: every weight copied, the gated-linear layers'
     /// new decay projections and head norms initialised small (DESIGN.md, "Conversion").
-    public func convertedToHybrid(seed: UInt64) -> LanguageModel {
+    public func convertedToHybrid(seed: UInt64, firstGatedLayer: Int = 1) -> LanguageModel {
         precondition(configuration.mixers.allSatisfy { $0 == .softmax }, "convert a softmax model")
-        let hybrid = LanguageModel(configuration: configuration.hybrid(), seed: seed)
+        let hybrid = LanguageModel(configuration: configuration.hybrid(firstGatedLayer: firstGatedLayer), seed: seed)
         for name in parameters.names { hybrid.parameters[name]!.value = parameters[name]!.value }
         return hybrid
     }

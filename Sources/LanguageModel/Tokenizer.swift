@@ -108,23 +108,26 @@ public final class Tokenizer: @unchecked Sendable {
                 }
             }
             guard let best else { break }
-            let merged = firstMergeId + best.rank
-            let pair = merges[Int(best.rank)]
-            var output: [Int32] = []
-            output.reserveCapacity(symbols.count)
-            var index = 0
-            while index < symbols.count {
-                if index + 1 < symbols.count && symbols[index] == pair.0 && symbols[index + 1] == pair.1 {
-                    output.append(merged)
-                    index += 2
-                } else {
-                    output.append(symbols[index])
-                    index += 1
-                }
-            }
-            symbols = output
+            symbols = Self.replacing(merges[Int(best.rank)], with: firstMergeId + best.rank, in: symbols)
         }
         return symbols
+    }
+
+    /// `symbols` with every non-overlapping occurrence of `pair` (left to right) replaced by `merged`.
+    static func replacing(_ pair: (Int32, Int32), with merged: Int32, in symbols: [Int32]) -> [Int32] {
+        var output: [Int32] = []
+        output.reserveCapacity(symbols.count)
+        var index = 0
+        while index < symbols.count {
+            if index + 1 < symbols.count && symbols[index] == pair.0 && symbols[index + 1] == pair.1 {
+                output.append(merged)
+                index += 2
+            } else {
+                output.append(symbols[index])
+                index += 1
+            }
+        }
+        return output
     }
 
     static func isWordByte(_ byte: UInt8) -> Bool {
@@ -166,20 +169,7 @@ public final class Tokenizer: @unchecked Sendable {
             merges.append(pair)
             let merged = first + Int32(rank)
             for w in words.indices where words[w].symbols.count > 1 {
-                var symbols = words[w].symbols
-                var index = 0
-                var output: [Int32] = []
-                while index < symbols.count {
-                    if index + 1 < symbols.count && symbols[index] == pair.0 && symbols[index + 1] == pair.1 {
-                        output.append(merged)
-                        index += 2
-                    } else {
-                        output.append(symbols[index])
-                        index += 1
-                    }
-                }
-                symbols = output
-                words[w].symbols = symbols
+                words[w].symbols = replacing(pair, with: merged, in: words[w].symbols)
             }
         }
         return Tokenizer(specials: specials, merges: merges)

@@ -2,6 +2,7 @@ import Foundation
 import LanguageModel
 import Pipeline
 import Reporting
+import Tensor
 
 /// `neurospike train-lm` and `neurospike convert-model --lm`: the report language model, trained on the
 /// generated corpus, then converted from softmax attention to the spiking hybrid.
@@ -16,7 +17,8 @@ enum TrainLMCommand {
         generated corpus (findings drawn from the normative models, reports from the report grammar).
         DIR receives tokenizer.json (learned first, unless --tokenizer is given), model.safetensors (step
         and tokens seen in its metadata) and training-log.tsv; a run started again with the same DIR
-        resumes. Convert the result with 'neurospike convert-model --lm'.
+        resumes, with the configuration saved in the checkpoint (so a converted hybrid copied into DIR
+        trains further). Convert the result with 'neurospike convert-model --lm'.
 
           --out DIR             checkpoint folder
           --norms FILE          normative models (default: the brain-t1 bundle's)
@@ -72,10 +74,17 @@ enum TrainLMCommand {
             try tokenizer.write(to: tokenizerURL)
             print("learned \(tokenizer.merges.count) merges; vocabulary \(tokenizer.vocabularySize)")
         }
-        var configuration = LMConfiguration(vocabularySize: tokenizer.vocabularySize)
-        configuration.width = width
-        configuration.mixers = Array(repeating: .softmax, count: layers)
-        let model = LanguageModel(configuration: configuration, seed: seed)
+        // A checkpoint in DIR keeps its own configuration (e.g. a converted hybrid trained further).
+        let checkpoint = folder.appendingPathComponent("model.safetensors")
+        let model: LanguageModel
+        if FileManager.default.fileExists(atPath: checkpoint.path) {
+            model = try LanguageModel(contentsOf: checkpoint)
+        } else {
+            var configuration = LMConfiguration(vocabularySize: tokenizer.vocabularySize)
+            configuration.width = width
+            configuration.mixers = Array(repeating: .softmax, count: layers)
+            model = LanguageModel(configuration: configuration, seed: seed)
+        }
         let trainer = try LMTrainer(model: model, options: options, folder: folder, threads: threads) {
             corpus.example($0, tokenizer: tokenizer)
         }
@@ -110,7 +119,7 @@ enum TrainLMCommand {
         usage: neurospike convert-model --lm --from DIR --out DIR [options]
 
         Converts the softmax-attention report model in DIR/model.safetensors into the spiking hybrid
-        (even layers gated linear attention, odd layers sliding-window attention, adaptive-threshold spike
+        (odd layers gated linear attention, even layers sliding-window attention, adaptive-threshold spike
         counts on every projection input): weights copied, the new decay projections small, then trained
         on fresh corpus examples for at most --token-fraction of the softmax model's training tokens.
         Prints the held-out perplexity of both forms and the token ratio used.
@@ -120,6 +129,11 @@ enum TrainLMCommand {
           --token-fraction X    share of the softmax model's tokens to train on (default 0.02)
           --window N            sliding-window length in tokens (default 256)
           --learning-rate X     peak learning rate of the conversion training (default 0.003)
+          --spike-k K           adaptive threshold θ = mean|x| / K per token (default 3)
+          --max-spike-count N   largest spike count magnitude (default 15)
+          --dense               keep dense activations (an ablation: the hybrid without spike coding)
+          --first-gated-layer I gated linear attention in layers I, I+2, … (0 or 1; default 1)
+          --gate-bias B         initial decay-gate bias: α = σ(B)^(1/16) per token (default 4)
           --norms FILE          normative models (default: the brain-t1 bundle's)
           --seed N              corpus seed of the softmax run (default 1)
           --threads N           CPU threads (default: all cores)
@@ -135,6 +149,14 @@ enum TrainLMCommand {
         let window = try arguments.intOption("--window", default: 256, minimum: 2)
         let rate = Float(try arguments.option("--learning-rate") ?? "0.003") ?? -1
         guard rate > 0 else { throw UsageError("--learning-rate expects a positive number") }
+        let spikeK = Float(try arguments.option("--spike-k") ?? "3") ?? -1
+        guard spikeK > 0 else { throw UsageError("--spike-k expects a positive number") }
+        let maxCount = try arguments.intOption("--max-spike-count", default: 15)
+        let dense = arguments.flag("--dense")
+        let firstGated = try arguments.intOption("--first-gated-layer", default: 1, minimum: 0)
+        guard firstGated <= 1 else { throw UsageError("--first-gated-layer must be 0 or 1") }
+        let gateBias = Float(try arguments.option("--gate-bias") ?? "4") ?? .nan
+        guard gateBias.isFinite else { throw UsageError("--gate-bias expects a number") }
         let seed = UInt64(try arguments.intOption("--seed", default: 1, minimum: 0))
         let threads = try arguments.intOption("--threads", default: ProcessInfo.processInfo.activeProcessorCount)
         _ = try arguments.positionals()
@@ -145,11 +167,17 @@ enum TrainLMCommand {
         let softmax = try LanguageModel(contentsOf: weights)
         let sourceTokens = Int(try LanguageModel.metadata(of: weights)["tokens"] ?? "") ?? 0
         guard sourceTokens > 0 else { throw UsageError("\(weights.path) records no training tokens") }
-        let hybrid = softmax.convertedToHybrid(seed: seed)
+        let hybrid = softmax.convertedToHybrid(seed: seed, firstGatedLayer: firstGated)
         var configuration = hybrid.configuration
         configuration.window = window
+        configuration.spikeK = spikeK
+        configuration.maxSpikeCount = Float(maxCount)
+        configuration.spiking = !dense
         let converted = LanguageModel(configuration: configuration, seed: seed)
         try converted.parameters.load(hybrid.parameters.tensors)
+        for name in converted.parameters.names where name.hasSuffix(".decay_bias") {
+            converted.parameters[name]!.value = Tensor(repeating: gateBias, shape: converted.parameters[name]!.shape)
+        }
 
         let corpus = ReportCorpus(sampler: sampler, seed: seed)
         let heldOut = (0..<32).map { corpus.example(ReportCorpus.heldOutStart + $0, tokenizer: tokenizer) }
