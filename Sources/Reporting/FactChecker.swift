@@ -2,7 +2,7 @@ import Foundation
 
 /// Parses a rendered report back into claims and compares them with the findings: every volume,
 /// percentile, intracranial volume and asymmetry index it states, every side and direction of an
-/// abnormality, "within normal limits" statements, asymmetries and QC flags. Anything abnormal in the
+/// abnormality, "within normal limits" statements, asymmetries, QC flags and claims of missing age and sex. Anything abnormal in the
 /// findings that the text does not state is an omission.
 public struct FactChecker {
     public let facts: ReportFacts
@@ -41,6 +41,10 @@ public struct FactChecker {
                     continue
                 }
                 if lower.hasPrefix("normative reference:") { continue }
+                let demographics = facts.findings.demographics
+                if Self.missingDemographicsPhrases.contains(where: lower.contains), demographics.ageYears != nil, demographics.sex != nil {
+                    problems.append("says age and sex are unknown, but both are recorded: \(raw)")
+                }
                 let sentence = Self.parse(lower)
                 problems += verify(sentence, raw: raw, stated: &stated, statedAsymmetries: &statedAsymmetries)
             }
@@ -122,6 +126,10 @@ public struct FactChecker {
         }
         return problems
     }
+
+    /// Phrases that claim the scan carries no age or sex.
+    static let missingDemographicsPhrases = ["without age and sex", "age or sex unavailable", "age and sex were not available",
+                                             "demographic data were not available"]
 
     /// Splits a line at ". " (a period inside a number never has a space after it).
     static func sentences(_ line: String) -> [String] {

@@ -106,8 +106,10 @@ public struct ReportGrammar {
 
         out.text("\nIMPRESSION\n")
         if !facts.hasNorms {
-            out.text(pick(["Volumes measured; no normative comparison was possible without age and sex.\n",
-                           "Normative comparison not possible: age or sex unavailable.\n"]))
+            out.text(f.demographics.ageYears == nil || f.demographics.sex == nil
+                     ? pick(["Volumes measured; no normative comparison was possible without age and sex.\n",
+                             "Normative comparison not possible: age or sex unavailable.\n"])
+                     : "Volumes measured; no normative comparison was possible for these volumes.\n")
         } else if facts.abnormalities.isEmpty {
             out.text(pick(["No volumetric abnormality relative to normative data.\n",
                            "All assessed structures are within the normative range for age, sex and intracranial volume.\n"]))

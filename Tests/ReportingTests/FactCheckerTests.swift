@@ -92,6 +92,13 @@ struct FactCheckerTests {
         #expect(FactChecker(facts: facts).check(allClear).contains { $0.contains("states no abnormality") })
     }
 
+    @Test func catchesAFalseClaimOfMissingDemographics() throws {
+        let (f, facts) = abnormalFindings()
+        let report = ReportWriter.deterministic(f, softwareVersion: "test")
+            .replacingOccurrences(of: "\nLIMITATIONS", with: "Normative comparison not possible: age or sex unavailable.\n\nLIMITATIONS")
+        #expect(FactChecker(facts: facts).check(report).contains { $0.hasPrefix("says age and sex are unknown") })
+    }
+
     @Test func promptsAndReportsCarryNoDigitsOutsideSlots() {
         for seed in UInt64(0)..<50 {
             let facts = ReportFacts(findings(seed))
