@@ -8,7 +8,7 @@ public struct WrittenReport: Sendable {
     public var text: String
     /// "spiking language model" or "deterministic".
     public var writer: String
-    /// Language-model drafts tried (0 when no model was available).
+    /// Language-model drafts tried.
     public var attempts: Int
     /// Whether the deterministic rendering was delivered because no draft passed the checker.
     public var fallback: Bool
@@ -36,7 +36,7 @@ public final class ReportWriter {
         decoder = Decoder(model: model, backend: CPUBackend(threadCount: threads))
     }
 
-    /// The deterministic report: the canonical grammar, rendered and checked like a draft.
+    /// The deterministic report: the canonical grammar rendered from the findings (the tests hold it to the checker).
     public static func deterministic(_ findings: Findings, softwareVersion: String) -> String {
         let facts = ReportFacts(findings)
         let renderer = ReportRenderer(facts: facts, softwareVersion: softwareVersion, authorship: .deterministic)
