@@ -140,13 +140,16 @@ public final class LanguageModel {
         return graph.crossEntropy(logits: predicting, labels: Array(ids[from...]))
     }
 
-    /// The hybrid spiking model made from this softmax model: every weight copied, the gated-linear layers'
-    /// new decay projections and head norms initialised small (DESIGN.md, "Conversion").
-    public func convertedToHybrid(seed: UInt64, firstGatedLayer: Int = 1) -> LanguageModel {
+    /// This softmax model converted to `hybrid` (usually `configuration.hybrid()`, possibly with other spike or
+    /// window settings): every weight copied, the gated-linear layers' new decay projections and head norms
+    /// initialised small (DESIGN.md, "Conversion").
+    public func converted(to hybrid: LMConfiguration, seed: UInt64) -> LanguageModel {
         precondition(configuration.mixers.allSatisfy { $0 == .softmax }, "convert a softmax model")
-        let hybrid = LanguageModel(configuration: configuration.hybrid(firstGatedLayer: firstGatedLayer), seed: seed)
-        for name in parameters.names { hybrid.parameters[name]!.value = parameters[name]!.value }
-        return hybrid
+        precondition(hybrid.vocabularySize == configuration.vocabularySize && hybrid.width == configuration.width
+                     && hybrid.mixers.count == configuration.mixers.count, "the hybrid must have the softmax model's sizes")
+        let model = LanguageModel(configuration: hybrid, seed: seed)
+        for name in parameters.names { model.parameters[name]!.value = parameters[name]!.value }
+        return model
     }
 }
 

@@ -14,8 +14,12 @@ public struct FindingsSampler {
     /// mirrors it). Arrays, not dictionaries: the order of random draws must not depend on hashing.
     static let unnormedShares: [(label: Int, share: Double)] = [(2, 0.150), (3, 0.165), (5, 0.0003), (14, 0.0008), (15, 0.0012),
                                                                 (24, 0.08), (26, 0.0003), (28, 0.0027)]
-    static let pairs: [(left: Int, right: Int)] = [(2, 41), (3, 42), (4, 43), (5, 44), (7, 46), (8, 47), (10, 49), (11, 50), (12, 51),
-                                                   (13, 52), (17, 53), (18, 54), (26, 58), (28, 60)]
+    /// Left/right aseg label pairs of the label set, in label order.
+    static let pairs: [(left: Int, right: Int)] = LabelSet.structures.indices.compactMap { index in
+        let structure = LabelSet.structures[index]
+        guard structure.name.hasPrefix("Left-") else { return nil }
+        return (structure.asegLabel, LabelSet.structures[LabelSet.partnerClass[index]].asegLabel)
+    }
     static let scanners: [(String, [String], Double)] = [("SIEMENS", ["Prisma", "Skyra", "Avanto"], 3), ("GE MEDICAL SYSTEMS", ["DISCOVERY MR750", "SIGNA Premier"], 3),
                                                          ("Philips", ["Ingenia", "Achieva"], 3), ("SIEMENS", ["Aera"], 1.5), ("GE MEDICAL SYSTEMS", ["Optima MR450w"], 1.5)]
     static let seriesNames = ["T1_MPRAGE_SAG", "t1_mprage_sag_p2_iso", "Sag 3D T1 BRAVO", "3D_T1_TFE", "anat-T1w_acq-tfl", "MPRAGE GRAPPA2", "T1W_3D_TFE SENSE"]

@@ -167,14 +167,12 @@ enum TrainLMCommand {
         let softmax = try LanguageModel(contentsOf: weights)
         let sourceTokens = Int(try LanguageModel.metadata(of: weights)["tokens"] ?? "") ?? 0
         guard sourceTokens > 0 else { throw UsageError("\(weights.path) records no training tokens") }
-        let hybrid = softmax.convertedToHybrid(seed: seed, firstGatedLayer: firstGated)
-        var configuration = hybrid.configuration
+        var configuration = softmax.configuration.hybrid(firstGatedLayer: firstGated)
         configuration.window = window
         configuration.spikeK = spikeK
         configuration.maxSpikeCount = Float(maxCount)
         configuration.spiking = !dense
-        let converted = LanguageModel(configuration: configuration, seed: seed)
-        try converted.parameters.load(hybrid.parameters.tensors)
+        let converted = softmax.converted(to: configuration, seed: seed)
         for name in converted.parameters.names where name.hasSuffix(".decay_bias") {
             converted.parameters[name]!.value = Tensor(repeating: gateBias, shape: converted.parameters[name]!.shape)
         }

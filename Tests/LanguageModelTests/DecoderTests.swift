@@ -79,7 +79,7 @@ struct DecoderTests {
 
     @Test func conversionCopiesEveryWeightAndAddsSmallGates() {
         let softmax = Self.model([.softmax, .softmax, .softmax, .softmax], spiking: false)
-        let hybrid = softmax.convertedToHybrid(seed: 1)
+        let hybrid = softmax.converted(to: softmax.configuration.hybrid(), seed: 1)
         #expect(hybrid.configuration.mixers == [.slidingWindow, .gatedLinear, .slidingWindow, .gatedLinear])
         #expect(hybrid.configuration.spiking)
         for name in softmax.parameters.names { #expect(hybrid.parameters[name]!.value == softmax.parameters[name]!.value, "\(name)") }
