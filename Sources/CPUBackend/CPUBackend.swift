@@ -26,6 +26,9 @@ public final class CPUBackend: TrainingBackend {
 
     public var name: String { "cpu (\(threadCount) thread\(threadCount == 1 ? "" : "s"))" }
 
+    /// Host memory bounds tensors, not a buffer limit.
+    public var maxTensorBytes: Int { .max }
+
     /// Runs `body(worker)` for `workers` workers, on separate cores when there is more than one.
     /// The kernels give each worker disjoint output memory, which is what makes sharing `body` sound.
     func parallel(_ workers: Int, _ body: (Int) -> Void) {

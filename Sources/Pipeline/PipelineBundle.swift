@@ -9,12 +9,14 @@ public struct PipelineBundle {
     struct Manifest: Decodable {
         var name: String
         var segmenter: String
+        var windowVoxels: Int
         var norms: String?
         var reportModel: String?
         var tokenizer: String?
 
         enum CodingKeys: String, CodingKey {
             case name, segmenter, norms
+            case windowVoxels = "window_voxels"
             case reportModel = "report_model"
             case tokenizer
         }
@@ -33,6 +35,8 @@ public struct PipelineBundle {
     /// SHA-256 of the weights file.
     public let weightsHash: String
     public let weightsFile: String
+    /// Edge of the segmenter's inference windows, in network voxels: its training crop size.
+    public let windowEdge: Int
     public let norms: NormativeModels?
     public let reportModel: ReportModel?
 
@@ -72,6 +76,10 @@ public struct PipelineBundle {
         guard let data = try? Data(contentsOf: weights) else { throw PipelineError("\(weights.path): cannot read the segmenter's weights") }
         weightsHash = SHA256.hex(of: data)
         (model, _) = try SegmentationTrainer.load(weights)
+        guard manifest.windowVoxels > 0, manifest.windowVoxels % model.configuration.sizeMultiple == 0 else {
+            throw PipelineError("\(manifestURL.path): window_voxels must be a positive multiple of \(model.configuration.sizeMultiple)")
+        }
+        windowEdge = manifest.windowVoxels
         norms = try manifest.norms.map { try NormativeModels(contentsOf: folder.appendingPathComponent($0)) }
         if let file = manifest.reportModel, let tokenizerFile = manifest.tokenizer {
             let url = folder.appendingPathComponent(file)

@@ -17,7 +17,7 @@ public struct SeriesProcessor {
 
     public init(bundle: PipelineBundle, backend: any Backend, softwareVersion: String, useLanguageModel: Bool = true) {
         self.bundle = bundle
-        segmenter = Segmenter(model: bundle.model, backend: backend)
+        segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge)
         self.softwareVersion = softwareVersion
         self.useLanguageModel = useLanguageModel
     }

@@ -21,15 +21,22 @@ public struct SegmentationResult: Sendable {
 }
 
 /// Runs a trained `SpikingUNet3D` on a scan: conform to 1 mm RAS, average down to the network's voxel size,
-/// posteriors on that grid, trilinear posteriors back up to 1 mm, argmax, clean-up (largest component per
-/// structure, holes filled), then nearest-neighbour back onto the input's grid.
+/// posteriors on that grid from overlapping windows of the training crop size (`SlidingWindows`), trilinear
+/// posteriors back up to 1 mm, argmax, clean-up (largest component per structure, holes filled), then
+/// nearest-neighbour back onto the input's grid.
 public final class Segmenter {
     public let model: SpikingUNet3D
     public let backend: any Backend
+    /// Edge of the inference windows in network voxels: the training crop size, so that group norm sees the
+    /// field of view it was trained on.
+    public let windowEdge: Int
 
-    public init(model: SpikingUNet3D, backend: any Backend) {
+    public init(model: SpikingUNet3D, backend: any Backend, windowEdge: Int) {
+        precondition(windowEdge > 0 && windowEdge % model.configuration.sizeMultiple == 0,
+                     "window edge \(windowEdge) must be a positive multiple of \(model.configuration.sizeMultiple)")
         self.model = model
         self.backend = backend
+        self.windowEdge = windowEdge
     }
 
     public func segment(_ volume: Volume) throws -> SegmentationResult {
@@ -63,18 +70,16 @@ public final class Segmenter {
             operations.synapticOperations += layer.synapticOperations
         }
         let classes = configuration.classes
-        let area = shape.i * shape.j
-        var posteriors = [Float](repeating: 0, count: area * shape.k * classes)
-        for slab in Self.slabs(depth: shape.k, area: area, multiple: configuration.sizeMultiple) {
-            let input = Variable(Tensor(shape: [1, slab.input.count, shape.j, shape.i, 1],
-                                        scalars: Array(values[(slab.input.lowerBound * area)..<(slab.input.upperBound * area)])))
+        let windowEdge = min(self.windowEdge, Self.maxWindowEdge(backend: backend, configuration: configuration))
+        let windows = SlidingWindows(shape: shape, edge: windowEdge)
+        var blend = PosteriorBlend(shape: shape, classes: classes)
+        for window in windows.windows {
+            let input = Variable(Tensor(shape: [1, window.extent.z, window.extent.y, window.extent.x, 1],
+                                        scalars: windows.crop(values, to: window)))
             let logits = model.logits(input, graph: Graph(backend: backend, isRecording: false), observe: observe).value
-            let slabPosteriors = backend.softmax(logits).scalars
-            let offset = (slab.kept.lowerBound - slab.input.lowerBound) * area * classes
-            let count = slab.kept.count * area * classes
-            posteriors.replaceSubrange((slab.kept.lowerBound * area * classes)..<(slab.kept.upperBound * area * classes),
-                                       with: slabPosteriors[offset..<(offset + count)])
+            blend.add(backend.softmax(logits).scalars, in: window)
         }
+        let posteriors = blend.posteriors()
         lap("network")
 
         let (winners, confidence) = PosteriorUpsampling.argmax(posteriors, classes: classes, coarse: coarseGrid, fine: fine.grid)
@@ -87,21 +92,13 @@ public final class Segmenter {
                                   meanConfidence: confidence, spikeStatistics: statistics, operations: operations, seconds: seconds)
     }
 
-    /// Voxels per network pass: with 33 classes every tensor stays under 128 MiB, the smallest storage buffer
-    /// a Vulkan device may have (lavapipe's), and CPU memory stays bounded.
-    static let maxVoxelsPerPass = 1 << 19
-
-    /// Slabs along k that cover `depth` planes: each runs on `input` (with context on both sides) and keeps
-    /// the posteriors of `kept`. Boundaries are multiples of `multiple`, as the network needs.
-    static func slabs(depth: Int, area: Int, multiple: Int) -> [(input: Range<Int>, kept: Range<Int>)] {
-        let maxDepth = max(multiple, maxVoxelsPerPass / max(area, 1) / multiple * multiple)
-        guard depth > maxDepth else { return [(0..<depth, 0..<depth)] }
-        let margin = min(2 * multiple, (maxDepth - multiple) / 2 / multiple * multiple)
-        let core = maxDepth - 2 * margin
-        return stride(from: 0, to: depth, by: core).map { start in
-            let kept = start..<min(start + core, depth)
-            return (max(0, kept.lowerBound - margin)..<min(depth, kept.upperBound + margin), kept)
-        }
+    /// The largest window edge (a multiple of the network's size multiple) whose widest tensor, the class
+    /// logits or the decoder's concatenation, fits the backend's buffers.
+    static func maxWindowEdge(backend: any Backend, configuration: UNetConfiguration) -> Int {
+        let widestChannels = max(configuration.classes, 2 * configuration.baseChannels)
+        let voxels = min(1 << 24, backend.maxTensorBytes / (MemoryLayout<Float>.size * widestChannels))
+        let edge = Int(cbrt(Double(voxels))) / configuration.sizeMultiple * configuration.sizeMultiple
+        return max(configuration.sizeMultiple, edge)
     }
 
     /// The network's grid over a 1 mm conformed crop: voxels of `voxelMM` whose centres sit at the centres of

@@ -15,8 +15,10 @@ public struct SynthesisOptions: Sendable, Equatable {
     public var maxRotationDegrees = 15.0
     public var maxScaling = 0.2
     public var maxShear = 0.012
-    /// Random shift of the sample's centre from the brain's centre, per axis.
-    public var maxShiftMM = 10.0
+    /// Random shift of the sample's centre from the brain's centre, per axis. Inference runs overlapping
+    /// windows of the crop size over the whole conformed head, whose centres lie up to about 40 mm from the
+    /// brain's centre, so training crops are drawn as far out.
+    public var maxShiftMM = 40.0
     /// Elastic deformation: a `elasticNodes`³ grid of displacements with a per-sample standard deviation
     /// uniform in 0…`maxElasticMM`, upsampled with cubic B-splines.
     public var maxElasticMM = 3.0

@@ -46,6 +46,9 @@ public protocol Backend: AnyObject {
     /// A short name for logs and provenance, e.g. "cpu (2 threads)".
     var name: String { get }
 
+    /// The largest tensor, in bytes, that one op may take or return (a device's storage-buffer limit).
+    var maxTensorBytes: Int { get }
+
     /// `a · b` for 2-D operands, optionally transposed: `[M, K] · [K, N] → [M, N]`.
     func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor
 

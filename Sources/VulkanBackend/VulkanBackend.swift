@@ -42,6 +42,9 @@ public final class VulkanBackend: Backend, @unchecked Sendable {
 
     public var name: String { "vulkan (\(deviceName))" }
 
+    /// Buffers come in power-of-two sizes, so the largest that fits the device's storage-buffer range.
+    public var maxTensorBytes: Int { 1 << (Int.bitWidth - 1 - device.physical.maxStorageBufferBytes.leadingZeroBitCount) }
+
     /// Records work with `record`, submits it once and returns the downloaded arrays in order.
     /// Vulkan failures here (device lost, out of memory) are not recoverable mid-inference: they stop the process.
     func run(_ record: (Recorder) throws -> Void) -> [[Float]] {

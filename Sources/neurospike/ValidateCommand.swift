@@ -102,7 +102,7 @@ enum ValidateCommand {
                 // Each job has its own network and backend, so no two threads share either.
                 segmenters = try (0..<jobCount).map { job in
                     Segmenter(model: job == 0 ? bundle.model : try PipelineBundle(folder: folder).model,
-                              backend: try choice.makeBackend(cpuThreads: threads))
+                              backend: try choice.makeBackend(cpuThreads: threads), windowEdge: bundle.windowEdge)
                 }
             } catch {
                 printError("neurospike validate: \(error)")

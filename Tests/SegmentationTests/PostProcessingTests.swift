@@ -37,15 +37,62 @@ struct PostProcessingTests {
     }
 }
 
-struct SlabTests {
-    @Test(arguments: [(48, 10_000), (64, 96 * 128), (160, 128 * 128), (16, 200_000)])
-    func slabsKeepEveryPlaneOnceWithAlignedBoundaries(depth: Int, area: Int) {
-        let slabs = Segmenter.slabs(depth: depth, area: area, multiple: 8)
-        #expect(slabs.flatMap { Array($0.kept) } == Array(0..<depth))
-        for slab in slabs {
-            #expect(slab.input.lowerBound % 8 == 0 && slab.input.count % 8 == 0)
-            #expect(slab.input.lowerBound <= slab.kept.lowerBound && slab.kept.upperBound <= slab.input.upperBound)
-            #expect(slab.input.count * area <= max(Segmenter.maxVoxelsPerPass, 8 * area))
+struct SlidingWindowTests {
+    @Test(arguments: [(VolumeShape(80, 96, 80), 64), (VolumeShape(48, 48, 32), 64), (VolumeShape(128, 160, 112), 64),
+                      (VolumeShape(96, 96, 96), 32)])
+    func windowsCoverEveryVoxelAndOverlapByHalf(shape: VolumeShape, edge: Int) {
+        let windows = SlidingWindows(shape: shape, edge: edge).windows
+        var covered = [Int](repeating: 0, count: shape.voxelsPerVolume)
+        for window in windows {
+            #expect(window.extent == SIMD3(min(edge, shape.i), min(edge, shape.j), min(edge, shape.k)))
+            #expect(window.origin.x + window.extent.x <= shape.i && window.origin.y + window.extent.y <= shape.j
+                    && window.origin.z + window.extent.z <= shape.k)
+            for k in 0..<window.extent.z {
+                for j in 0..<window.extent.y {
+                    for i in 0..<window.extent.x {
+                        covered[window.origin.x + i + shape.i * (window.origin.y + j + shape.j * (window.origin.z + k))] += 1
+                    }
+                }
+            }
         }
+        #expect(covered.allSatisfy { $0 > 0 })
+        for axis in 0..<3 {
+            let starts = Set(windows.map { $0.origin[axis] }).sorted()
+            for (a, b) in zip(starts, starts.dropFirst()) { #expect(b - a <= edge / 2) }
+        }
+    }
+
+    @Test func blendIsTheWeightedMeanOfTheWindowsThatCoverAVoxel() {
+        let shape = VolumeShape(96, 64, 64)
+        let windows = SlidingWindows(shape: shape, edge: 64)
+        #expect(windows.windows.map(\.origin.x) == [0, 32])
+        var blend = PosteriorBlend(shape: shape, classes: 2)
+        for (index, window) in windows.windows.enumerated() {
+            let voxels = window.extent.x * window.extent.y * window.extent.z
+            blend.add((0..<voxels).flatMap { _ in index == 0 ? [Float(1), 0] : [Float(0), 1] }, in: window)
+        }
+        let posteriors = blend.posteriors()
+        func first(_ i: Int) -> Float { posteriors[2 * (i + shape.i * (32 + shape.j * 32))] }
+        #expect(first(10) == 1 && first(90) == 0, "voxels one window covers keep its posteriors")
+        #expect(abs(first(47) + first(48) - 1) < 1e-5 && first(47) > 0.5, "the blend is symmetric about the midpoint of the centres")
+        #expect(first(40) > first(47) && first(47) > first(56), "weight moves towards the nearer centre")
+        #expect(stride(from: 0, to: posteriors.count, by: 2).allSatisfy { abs(posteriors[$0] + posteriors[$0 + 1] - 1) < 1e-5 })
+    }
+
+    @Test func cropCopiesTheWindowsVoxels() {
+        let shape = VolumeShape(20, 18, 16)
+        let volume = (0..<shape.voxelsPerVolume).map(Float.init)
+        let window = SlidingWindows.Window(origin: SIMD3(3, 5, 7), extent: SIMD3(8, 8, 8))
+        let crop = SlidingWindows(shape: shape, edge: 8).crop(volume, to: window)
+        #expect(crop[0] == Float(3 + 20 * (5 + 18 * 7)))
+        #expect(crop[7 + 8 * (7 + 8 * 7)] == Float(10 + 20 * (12 + 18 * 14)))
+    }
+
+    @Test func weightsPeakAtTheCentreAndStayPositive() {
+        let extent = SIMD3(64, 64, 32)
+        let weights = SlidingWindows.weights(extent: extent)
+        let centre = weights[31 + 64 * (31 + 64 * 15)]
+        #expect(weights.allSatisfy { $0 > 0 && $0 <= centre })
+        #expect(weights[0] < 1e-6 * centre)
     }
 }
