@@ -57,7 +57,8 @@ let package = Package(
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "NeuroImage", "TestSupport"], exclude: ["reference_metrics.py"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CPUBackend", "Spiking"],
                     exclude: ["generate_forward_cases.py"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VulkanBackendTests", dependencies: ["BackendParity", "CPUBackend", "Tensor", "VulkanBackend"]),
+        .testTarget(name: "VulkanBackendTests", dependencies: ["BackendParity", "CPUBackend", "NeuroImage", "Segmentation", "Tensor",
+                                                              "TestSupport", "VulkanBackend"]),
     ],
     cxxLanguageStandard: .cxx17
 )
