@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The Vulkan backend on a machine with a GPU but no Swift toolchain: first the parity of every op (and of a
-# random-weight spiking U-Net's labels) against the CPU backend, then conv3d GFLOP/s and the U-Net forward
-# time on Vulkan vs the CPU backend, measured in the same run.
+# random-weight spiking U-Net's labels) against the CPU backend, then conv3d GFLOP/s, the U-Net forward
+# time and the shipped segmenter on Colin27 (whole segmentation, with label agreement) on Vulkan vs the CPU
+# backend, measured in the same run.
 #
 #   pipelines/gpu/check.sh prepare
 #       On the build machine: a release build with the Swift runtime linked statically, the non-system
-#       shared libraries it links (OpenBLAS and its Fortran runtime, libstdc++) and the Vulkan loader
-#       package, packed into .gpu/ (about 25 MB) to carry to the GPU machine with the checkout.
+#       shared libraries it links (OpenBLAS and its Fortran runtime, libstdc++), the Vulkan loader
+#       package and Colin27 (Debian's mricron-data), packed into .gpu/ (about 30 MB) to carry to the GPU
+#       machine with the checkout, whose pipelines/ folder holds the segmenter.
 #   pipelines/gpu/check.sh run [--out DIR] [--lavapipe]
 #       On the GPU machine: unpacks .gpu/ into a temporary folder (nothing is installed), finds the NVIDIA
 #       Vulkan driver unless VK_DRIVER_FILES names one, and runs `neurospike bench vulkan --check`.
@@ -34,6 +36,7 @@ prepare() {
     mkdir -p /tmp/amd64/partial
     apt-get "${apt[@]}" update -qq
     (cd "$bundle/debs" && apt-get "${apt[@]}" download libvulkan1)
+    cp /usr/share/mricron/templates/ch2.nii.gz "$bundle/stage/colin27.nii.gz"
     tar -C "$bundle/stage" -cJf "$bundle/bundle.tar.xz" .
     rm -rf "$bundle/stage"
     du -sh "$bundle"
@@ -55,10 +58,11 @@ run() {
     for deb in "$bundle"/debs/*.deb; do dpkg -x "$deb" "$work/loader"; done
     export LD_LIBRARY_PATH="$work/lib:$work/loader/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
-    local shapes unet
+    export NEUROSPIKE_PIPELINES="$PWD/pipelines"
+    local shapes unet scans
     if [ "$lavapipe" = 1 ]; then
         export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
-        shapes=8x16,16x16 unet=16
+        shapes=8x16,16x16 unet=16 scans=1
     else
         if [ -z "${VK_DRIVER_FILES:-}" ]; then
             for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
@@ -66,13 +70,13 @@ run() {
                 if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
             done
         fi
-        shapes=32x64,64x64,64x96 unet=96
+        shapes=32x64,64x64,64x96 unet=96 scans=3
     fi
     echo "driver: ${VK_DRIVER_FILES:-as the loader finds it}"
     "$work/neurospike" bench vulkan --list
     SECONDS=0
     timeout 450 "$work/neurospike" bench vulkan --check --threads "$(nproc)" --repeats 5 \
-        --shapes "$shapes" --unet-size "$unet" --out "$out"
+        --shapes "$shapes" --unet-size "$unet" --scan "$work/colin27.nii.gz" --scan-repeats "$scans" --out "$out"
     echo "check.sh: parity and benchmark took ${SECONDS} s"
 }
 
