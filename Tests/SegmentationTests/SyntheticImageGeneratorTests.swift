@@ -45,6 +45,9 @@ struct SyntheticImageGeneratorTests {
 
     static func generator(_ configure: (inout SynthesisOptions) -> Void = { _ in }) -> SyntheticImageGenerator {
         var options = SynthesisOptions(size: 32, voxelMM: 2)
+        // The phantom's brain is smaller than a real one: shifts as far as a real head's windows would
+        // leave the crop mostly outside it.
+        options.maxShiftMM = 10
         configure(&options)
         return SyntheticImageGenerator(labelMaps: [phantom], priors: priors, options: options)
     }
