@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 bundle=.gpu
 
 prepare() {
-    swift build -c release --static-swift-stdlib --scratch-path .build-static
+    swift build -c release --static-swift-stdlib --scratch-path .build-static --product neurospike
     rm -rf "$bundle"
     mkdir -p "$bundle/stage/lib" "$bundle/debs"
     cp .build-static/release/neurospike "$bundle/stage/"
