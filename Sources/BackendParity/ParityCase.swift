@@ -53,3 +53,9 @@ public func labels(_ scores: Tensor, on backend: any Backend) -> [Int32] {
         return Int32(best)
     }
 }
+
+/// Share of positions where two label maps of the same length agree (0…1).
+public func labelAgreement<Label: Equatable>(_ a: [Label], _ b: [Label]) -> Double {
+    precondition(a.count == b.count && !a.isEmpty, "label maps must be non-empty and of equal length")
+    return Double(zip(a, b).filter { $0 == $1 }.count) / Double(a.count)
+}

@@ -77,7 +77,7 @@ public final class Segmenter {
             let input = Variable(Tensor(shape: [1, window.extent.z, window.extent.y, window.extent.x, 1],
                                         scalars: windows.crop(values, to: window)))
             let logits = model.logits(input, graph: Graph(backend: backend, isRecording: false), observe: observe).value
-            blend.add(backend.softmax(logits).scalars, in: window)
+            blend.add(backend.softmax(logits).scalars, in: window, weights: windows.weights)
         }
         let posteriors = blend.posteriors()
         lap("network")
@@ -96,7 +96,7 @@ public final class Segmenter {
     /// logits or the decoder's concatenation, fits the backend's buffers.
     static func maxWindowEdge(backend: any Backend, configuration: UNetConfiguration) -> Int {
         let widestChannels = max(configuration.classes, 2 * configuration.baseChannels)
-        let voxels = min(1 << 24, backend.maxTensorBytes / (MemoryLayout<Float>.size * widestChannels))
+        let voxels = backend.maxTensorBytes / (MemoryLayout<Float>.size * widestChannels)
         let edge = Int(cbrt(Double(voxels))) / configuration.sizeMultiple * configuration.sizeMultiple
         return max(configuration.sizeMultiple, edge)
     }

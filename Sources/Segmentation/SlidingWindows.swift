@@ -16,6 +16,8 @@ struct SlidingWindows {
 
     let shape: VolumeShape
     let windows: [Window]
+    /// `weights(extent:)` of the windows' common extent.
+    let weights: [Float]
 
     /// Windows of `edge` voxels (or the whole axis where it is shorter), starts spread evenly so that the
     /// first touches 0, the last the far end, and neighbours overlap by at least half a window.
@@ -29,6 +31,7 @@ struct SlidingWindows {
         }
         let (si, ei) = starts(shape.i), (sj, ej) = starts(shape.j), (sk, ek) = starts(shape.k)
         windows = sk.flatMap { k in sj.flatMap { j in si.map { i in Window(origin: SIMD3(i, j, k), extent: SIMD3(ei, ej, ek)) } } }
+        weights = Self.weights(extent: SIMD3(ei, ej, ek))
     }
 
     /// The voxels of `volume` (on `shape`, i fastest) inside `window`, i fastest.
@@ -81,11 +84,11 @@ struct PosteriorBlend {
         totalWeights = [Float](repeating: 0, count: shape.voxelsPerVolume)
     }
 
-    /// Adds one window's posteriors `[k][j][i][class]`, weighted by `SlidingWindows.weights`.
-    mutating func add(_ posteriors: [Float], in window: SlidingWindows.Window) {
+    /// Adds one window's posteriors `[k][j][i][class]`, scaled by `weights` (`SlidingWindows.weights`).
+    mutating func add(_ posteriors: [Float], in window: SlidingWindows.Window, weights: [Float]) {
         let e = window.extent
-        precondition(posteriors.count == e.x * e.y * e.z * classes, "posteriors must cover the window")
-        let weights = SlidingWindows.weights(extent: e)
+        precondition(posteriors.count == e.x * e.y * e.z * classes && weights.count == e.x * e.y * e.z,
+                     "posteriors and weights must cover the window")
         let (classes, shape) = (self.classes, self.shape)
         sums.withUnsafeMutableBufferPointer { sums in
             totalWeights.withUnsafeMutableBufferPointer { totals in

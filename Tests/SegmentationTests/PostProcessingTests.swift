@@ -69,7 +69,7 @@ struct SlidingWindowTests {
         var blend = PosteriorBlend(shape: shape, classes: 2)
         for (index, window) in windows.windows.enumerated() {
             let voxels = window.extent.x * window.extent.y * window.extent.z
-            blend.add((0..<voxels).flatMap { _ in index == 0 ? [Float(1), 0] : [Float(0), 1] }, in: window)
+            blend.add((0..<voxels).flatMap { _ in index == 0 ? [Float(1), 0] : [Float(0), 1] }, in: window, weights: windows.weights)
         }
         let posteriors = blend.posteriors()
         func first(_ i: Int) -> Float { posteriors[2 * (i + shape.i * (32 + shape.j * 32))] }

@@ -22,7 +22,7 @@ struct ParityTests {
         let cpu = CPUBackend(threadCount: 2)
         let expected = labels(network.forward(input, on: cpu), on: cpu)
         let actual = labels(network.forward(input, on: vulkan), on: vulkan)
-        let agreement = Double(zip(expected, actual).filter { $0 == $1 }.count) / Double(expected.count)
+        let agreement = labelAgreement(expected, actual)
         #expect(agreement >= 0.999, "labels agree on \(agreement * 100) % of voxels")
         #expect(Set(expected).count > 1, "a network that gives one label everywhere tests nothing")
     }

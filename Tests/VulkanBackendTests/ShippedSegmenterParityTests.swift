@@ -1,3 +1,4 @@
+import BackendParity
 import CPUBackend
 import Foundation
 import NeuroImage
@@ -41,16 +42,12 @@ struct ShippedSegmenterParityTests {
         backend.argmax(model.logits(Variable(input), graph: Graph(backend: backend, isRecording: false)).value)
     }
 
-    static func agreement(_ a: [Int32], _ b: [Int32]) -> Double {
-        Double(zip(a, b).filter { $0 == $1 }.count) / Double(a.count)
-    }
-
     @Test func conventionalFormGivesTheCPUBackendsLabels() throws {
         let vulkan = try VulkanFixture.backend.get()
         let (model, _) = try SegmentationTrainer.load(Repository.url("pipelines/brain-t1/training/ann/model.safetensors"))
         #expect(model.configuration.activation == .clippedReLU)
         let expected = Self.labels(model, Self.window, on: CPUBackend(threadCount: 2))
-        let agreement = Self.agreement(expected, Self.labels(model, Self.window, on: vulkan))
+        let agreement = labelAgreement(expected, Self.labels(model, Self.window, on: vulkan))
         #expect(agreement >= 0.999, "labels agree on \(agreement * 100) % of voxels on \(vulkan.name)")
         #expect(Set(expected).count > 10, "a central window of a head holds many structures")
     }
@@ -65,9 +62,9 @@ struct ShippedSegmenterParityTests {
             var generator = SeededGenerator(seed: UInt64(seed))
             var nudged = Self.window
             for index in nudged.scalars.indices { nudged.scalars[index] += Float.random(in: -1e-6...1e-6, using: &generator) }
-            return Self.agreement(expected, Self.labels(model, nudged, on: cpu))
+            return labelAgreement(expected, Self.labels(model, nudged, on: cpu))
         }.min()!
-        let agreement = Self.agreement(expected, Self.labels(model, Self.window, on: vulkan))
+        let agreement = labelAgreement(expected, Self.labels(model, Self.window, on: vulkan))
         #expect(agreement >= floor - 0.01,
                 "Vulkan labels agree on \(agreement * 100) % of voxels; CPU runs on inputs 1e-6 apart agree on \(floor * 100) %")
         #expect(agreement >= 0.9, "labels agree on \(agreement * 100) % of voxels on \(vulkan.name)")
