@@ -10,6 +10,7 @@ public struct PipelineBundle {
         var name: String
         var segmenter: String
         var windowVoxels: Int
+        var mirrorAveraging: Bool?
         var norms: String?
         var reportModel: String?
         var tokenizer: String?
@@ -17,6 +18,7 @@ public struct PipelineBundle {
         enum CodingKeys: String, CodingKey {
             case name, segmenter, norms
             case windowVoxels = "window_voxels"
+            case mirrorAveraging = "mirror_averaging"
             case reportModel = "report_model"
             case tokenizer
         }
@@ -37,6 +39,8 @@ public struct PipelineBundle {
     public let weightsFile: String
     /// Edge of the segmenter's inference windows, in network voxels: its training crop size.
     public let windowEdge: Int
+    /// Whether the segmenter averages each window with its left/right mirror image (`Segmenter.mirrorAveraging`).
+    public let mirrorAveraging: Bool
     public let norms: NormativeModels?
     public let reportModel: ReportModel?
 
@@ -80,6 +84,7 @@ public struct PipelineBundle {
             throw PipelineError("\(manifestURL.path): window_voxels must be a positive multiple of \(model.configuration.sizeMultiple)")
         }
         windowEdge = manifest.windowVoxels
+        mirrorAveraging = manifest.mirrorAveraging ?? false
         norms = try manifest.norms.map { try NormativeModels(contentsOf: folder.appendingPathComponent($0)) }
         if let file = manifest.reportModel, let tokenizerFile = manifest.tokenizer {
             let url = folder.appendingPathComponent(file)

@@ -17,7 +17,8 @@ public struct SeriesProcessor {
 
     public init(bundle: PipelineBundle, backend: any Backend, softwareVersion: String, useLanguageModel: Bool = true) {
         self.bundle = bundle
-        segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge)
+        segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge,
+                              mirrorAveraging: bundle.mirrorAveraging)
         self.softwareVersion = softwareVersion
         self.useLanguageModel = useLanguageModel
     }

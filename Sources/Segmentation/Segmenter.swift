@@ -30,13 +30,17 @@ public final class Segmenter {
     /// Edge of the inference windows in network voxels: the training crop size, so that group norm sees the
     /// field of view it was trained on.
     public let windowEdge: Int
+    /// Also run every window mirrored left/right and average the two passes' posteriors (left and right
+    /// classes swapped back), which cancels hemisphere biases of the network at twice the network time.
+    public let mirrorAveraging: Bool
 
-    public init(model: SpikingUNet3D, backend: any Backend, windowEdge: Int) {
+    public init(model: SpikingUNet3D, backend: any Backend, windowEdge: Int, mirrorAveraging: Bool) {
         precondition(windowEdge > 0 && windowEdge % model.configuration.sizeMultiple == 0,
                      "window edge \(windowEdge) must be a positive multiple of \(model.configuration.sizeMultiple)")
         self.model = model
         self.backend = backend
         self.windowEdge = windowEdge
+        self.mirrorAveraging = mirrorAveraging
     }
 
     public func segment(_ volume: Volume) throws -> SegmentationResult {
@@ -74,10 +78,19 @@ public final class Segmenter {
         let windows = SlidingWindows(shape: shape, edge: windowEdge)
         var blend = PosteriorBlend(shape: shape, classes: classes)
         for window in windows.windows {
-            let input = Variable(Tensor(shape: [1, window.extent.z, window.extent.y, window.extent.x, 1],
-                                        scalars: windows.crop(values, to: window)))
-            let logits = model.logits(input, graph: Graph(backend: backend, isRecording: false), observe: observe).value
-            blend.add(backend.softmax(logits).scalars, in: window, weights: windows.weights)
+            let e = window.extent
+            func posteriors(_ image: [Float]) -> [Float] {
+                let input = Variable(Tensor(shape: [1, e.z, e.y, e.x, 1], scalars: image))
+                let logits = model.logits(input, graph: Graph(backend: backend, isRecording: false), observe: observe).value
+                return backend.softmax(logits).scalars
+            }
+            let image = windows.crop(values, to: window)
+            blend.add(posteriors(image), in: window, weights: windows.weights)
+            if mirrorAveraging {
+                let mirrored = posteriors(SlidingWindows.mirrorLeftRight(image, extent: e, channelOrder: [0]))
+                blend.add(SlidingWindows.mirrorLeftRight(mirrored, extent: e, channelOrder: LabelSet.partnerClass),
+                          in: window, weights: windows.weights)
+            }
         }
         let posteriors = blend.posteriors()
         lap("network")

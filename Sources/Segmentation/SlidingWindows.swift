@@ -51,6 +51,21 @@ struct SlidingWindows {
         }
     }
 
+    /// A window's values (`[k][j][i][channel]`) mirrored along i, the left/right axis of the RAS grid; output
+    /// channel c takes input channel `channelOrder[c]` (the left/right partner table swaps the hemispheres).
+    static func mirrorLeftRight(_ values: [Float], extent: SIMD3<Int>, channelOrder: [Int]) -> [Float] {
+        let channels = channelOrder.count
+        precondition(values.count == extent.x * extent.y * extent.z * channels, "values must cover the window")
+        var result = [Float](repeating: 0, count: values.count)
+        for row in 0..<(extent.y * extent.z) {
+            for i in 0..<extent.x {
+                let target = (row * extent.x + i) * channels, source = (row * extent.x + extent.x - 1 - i) * channels
+                for c in 0..<channels { result[target + c] = values[source + channelOrder[c]] }
+            }
+        }
+        return result
+    }
+
     /// Blending weight of each voxel of a window with `extent` (i fastest): a product of Gaussians with σ of
     /// an eighth of the window along each axis, so a voxel counts most in the window it is central to.
     /// Every weight stays above zero, so voxels only one window covers keep that window's posteriors.

@@ -120,7 +120,8 @@ enum BenchVulkan {
         var results: [SegmentationResult] = []
         var times: [[Double]] = []
         for backend in [vulkan as any Backend, cpu] {
-            let segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge)
+            let segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge,
+                                      mirrorAveraging: bundle.mirrorAveraging)
             var result: SegmentationResult?
             var error: Error?
             times.append((0..<repeats).map { _ in

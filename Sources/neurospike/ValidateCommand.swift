@@ -102,7 +102,8 @@ enum ValidateCommand {
                 // Each job has its own network and backend, so no two threads share either.
                 segmenters = try (0..<jobCount).map { job in
                     Segmenter(model: job == 0 ? bundle.model : try PipelineBundle(folder: folder).model,
-                              backend: try choice.makeBackend(cpuThreads: threads), windowEdge: bundle.windowEdge)
+                              backend: try choice.makeBackend(cpuThreads: threads), windowEdge: bundle.windowEdge,
+                              mirrorAveraging: bundle.mirrorAveraging)
                 }
             } catch {
                 printError("neurospike validate: \(error)")

@@ -95,4 +95,23 @@ struct SlidingWindowTests {
         #expect(weights.allSatisfy { $0 > 0 && $0 <= centre })
         #expect(weights[0] < 1e-6 * centre)
     }
+
+    @Test func mirroringReversesTheLeftRightAxisAndSwapsHemisphereClasses() {
+        let extent = SIMD3(4, 3, 2)
+        let classes = LabelSet.count
+        let leftHippocampus = LabelSet.asegLabels.firstIndex(of: 17)!, rightHippocampus = LabelSet.asegLabels.firstIndex(of: 53)!
+        let brainStem = LabelSet.asegLabels.firstIndex(of: 16)!
+        var posteriors = [Float](repeating: 0, count: extent.x * extent.y * extent.z * classes)
+        func at(_ i: Int, _ j: Int, _ k: Int, _ c: Int) -> Int { (i + extent.x * (j + extent.y * k)) * classes + c }
+        posteriors[at(0, 1, 1, leftHippocampus)] = 1
+        posteriors[at(2, 2, 0, brainStem)] = 1
+        let mirrored = SlidingWindows.mirrorLeftRight(posteriors, extent: extent, channelOrder: LabelSet.partnerClass)
+        #expect(mirrored[at(3, 1, 1, rightHippocampus)] == 1 && mirrored[at(3, 1, 1, leftHippocampus)] == 0)
+        #expect(mirrored[at(1, 2, 0, brainStem)] == 1)
+        #expect(mirrored.reduce(0, +) == 2)
+        #expect(SlidingWindows.mirrorLeftRight(mirrored, extent: extent, channelOrder: LabelSet.partnerClass) == posteriors,
+                "mirroring twice gives the input back")
+        let image = (0..<(extent.x * extent.y * extent.z)).map(Float.init)
+        #expect(Array(SlidingWindows.mirrorLeftRight(image, extent: extent, channelOrder: [0]).prefix(4)) == [3, 2, 1, 0])
+    }
 }
