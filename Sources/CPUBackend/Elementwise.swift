@@ -107,16 +107,21 @@ extension CPUBackend {
     public func softmax(_ input: Tensor) -> Tensor {
         let width = input.shape.last ?? 0
         var result = input
+        guard width > 0 else { return result }
         result.scalars.withUnsafeMutableBufferPointer { x in
-            for row in stride(from: 0, to: x.count, by: width) {
-                var largest = -Float.infinity
-                for column in 0..<width { largest = max(largest, x[row + column]) }
-                var sum: Float = 0
-                for column in 0..<width {
-                    x[row + column] = Foundation.exp(x[row + column] - largest)
-                    sum += x[row + column]
+            let values = x.baseAddress!
+            parallelRows(x.count / width, rowWidth: width) { _, rows in
+                for row in rows {
+                    let line = values + row * width
+                    var largest = -Float.infinity
+                    for column in 0..<width { largest = max(largest, line[column]) }
+                    var sum: Float = 0
+                    for column in 0..<width {
+                        line[column] = Foundation.exp(line[column] - largest)
+                        sum += line[column]
+                    }
+                    for column in 0..<width { line[column] /= sum }
                 }
-                for column in 0..<width { x[row + column] /= sum }
             }
         }
         return result

@@ -63,13 +63,10 @@ public final class Segmenter {
         var operations = OperationCounts(multiplyAccumulates: 0, synapticOperations: 0)
         let observe: (String, Tensor) -> Void = { site, output in
             guard configuration.activation == .spiking, let threshold = self.model.parameters["\(site).threshold"]?.value else { return }
-            var counts = output
-            let channels = threshold.count
-            for index in counts.scalars.indices { counts.scalars[index] = (counts.scalars[index] / threshold.scalars[index % channels]).rounded() }
             var pass = SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))
-            pass.record(counts)
+            pass.record(output: output, threshold: threshold)
             statistics[site, default: SpikeStatistics(maxCount: Int(configuration.maxSpikeCount))].merge(pass)
-            let layer = OperationCounts(convolutionSize: 3, outputChannels: channels, statistics: pass)
+            let layer = OperationCounts(convolutionSize: 3, outputChannels: threshold.count, statistics: pass)
             operations.multiplyAccumulates += layer.multiplyAccumulates
             operations.synapticOperations += layer.synapticOperations
         }

@@ -21,14 +21,45 @@ public struct SpikeStatistics: Sendable, Equatable {
 
     /// Counts `counts` (integers stored as fp32) into the totals.
     public mutating func record(_ counts: Tensor) {
+        var histogram = [Int](repeating: 0, count: 1 << bitsPerCount)
         for value in counts.scalars {
             let magnitude = Int(abs(value))
-            precondition(magnitude.leadingZeroBitCount >= Int.bitWidth - bitsPerCount, "count \(value) exceeds \(bitsPerCount) bits")
-            activations += 1
-            zeroCounts += magnitude == 0 ? 1 : 0
-            spikes += magnitude
-            silentSlots += bitsPerCount - magnitude.nonzeroBitCount
-            slots += bitsPerCount
+            precondition(magnitude < histogram.count, "count \(value) exceeds \(bitsPerCount) bits")
+            histogram[magnitude] += 1
+        }
+        add(histogram)
+    }
+
+    /// Counts the spikes behind a spiking layer's output `θ·s` (`[…, C]`, one threshold θ > 0 per channel,
+    /// counts s ≥ 0) without materialising the counts: `θ·s · (1/θ)` lies within rounding of the integer s.
+    public mutating func record(output: Tensor, threshold: Tensor) {
+        let channels = threshold.count
+        precondition(channels > 0 && output.count % channels == 0, "output \(output.shape) does not end in \(channels) channels")
+        precondition(threshold.scalars.allSatisfy { $0 > 0 }, "spike thresholds must be positive")
+        let inverse = threshold.scalars.map { 1 / $0 }
+        var histogram = [Int](repeating: 0, count: 1 << bitsPerCount)
+        output.scalars.withUnsafeBufferPointer { values in
+            histogram.withUnsafeMutableBufferPointer { histogram in
+                for start in stride(from: 0, to: values.count, by: channels) {
+                    for c in 0..<channels {
+                        let count = Int(values[start + c] * inverse[c] + 0.5)
+                        precondition(count >= 0 && count < histogram.count, "output \(values[start + c]) is not θ·s with 0 ≤ s < 2^\(bitsPerCount)")
+                        histogram[count] += 1
+                    }
+                }
+            }
+        }
+        add(histogram)
+    }
+
+    /// Adds `histogram[s]` activations of count magnitude s.
+    private mutating func add(_ histogram: [Int]) {
+        for (count, activations) in histogram.enumerated() where activations > 0 {
+            self.activations += activations
+            zeroCounts += count == 0 ? activations : 0
+            spikes += count * activations
+            silentSlots += (bitsPerCount - count.nonzeroBitCount) * activations
+            slots += bitsPerCount * activations
         }
     }
 

@@ -90,3 +90,14 @@ func forwardKernelsMatchNumPyReference(_ testCase: ForwardCase) {
         }
     }
 }
+
+@Test func softmaxSplitAcrossThreadsGivesTheSingleThreadedRows() {
+    var generator = SeededGenerator(seed: 11)
+    let logits = Tensor.randomNormal(shape: [3000, 33], standardDeviation: 4, using: &generator)
+    let parallel = CPUBackend(threadCount: 2).softmax(logits)
+    #expect(parallel == CPUBackend(threadCount: 1).softmax(logits))
+    for row in 0..<3000 {
+        let sum = parallel.scalars[(row * 33)..<((row + 1) * 33)].reduce(0, +)
+        #expect(abs(sum - 1) < 1e-5)
+    }
+}

@@ -36,3 +36,15 @@ import Testing
     together.record(Tensor(shape: [7], scalars: first.scalars + second.scalars))
     #expect(separate == together)
 }
+
+@Test func recordingALayersOutputCountsTheSpikesBehindIt() {
+    let threshold = Tensor(shape: [3], scalars: [0.37, 1.9, 0.011])
+    let counts: [Float] = [0, 3, 8, 1, 0, 0, 7, 2, 5, 8, 8, 4]
+    let output = Tensor(shape: [2, 2, 3], scalars: counts.indices.map { counts[$0] * threshold.scalars[$0 % 3] })
+    var fromOutput = SpikeStatistics(maxCount: 8)
+    fromOutput.record(output: output, threshold: threshold)
+    var fromCounts = SpikeStatistics(maxCount: 8)
+    fromCounts.record(Tensor(shape: [12], scalars: counts))
+    #expect(fromOutput == fromCounts)
+    #expect(fromOutput.spikes == 46 && fromOutput.zeroCounts == 3)
+}
