@@ -22,13 +22,21 @@ public enum FindingsBuilder {
         }
     }
 
+    /// Largest acquisition voxel (mm³) the normative models are applied to. NOMIS was fit on research T1
+    /// scans of about 1 mm³ and its voxel-volume term extrapolates wildly beyond (at 8 mm³ it expects a
+    /// negative thalamus volume), so coarser scans get no percentiles rather than meaningless ones.
+    public static let maxNormVoxelMM3 = 2.0
+
     public static func build(measurements: [Measurement], demographics: Findings.Demographics, technique: Findings.Technique,
                              norms: NormativeModels?, voxelVolumeMM3: Double, meanConfidence: Double,
                              extraFlags: [Findings.QCFlag], spikes: Findings.SpikeSummary?) -> Findings {
         let etiv = measurements.reduce(0) { $0 + $1.volumeML }
         var normSource = norms?.source ?? "no normative models loaded"
         var covariates: NormCovariates?
-        if let age = demographics.ageYears, let sexText = demographics.sex, let sex = NormCovariates.Sex(rawValue: sexText) {
+        if norms != nil && voxelVolumeMM3 > maxNormVoxelMM3 {
+            normSource = String(format: "normative columns left empty: the scan's voxels (%.1f mm³) are coarser than the %.0f mm³ up to which the normative models (fit on scans of about 1 mm³) are applied",
+                                voxelVolumeMM3, maxNormVoxelMM3)
+        } else if let age = demographics.ageYears, let sexText = demographics.sex, let sex = NormCovariates.Sex(rawValue: sexText) {
             covariates = NormCovariates(ageYears: age, sex: sex, eTIVmm3: etiv * 1000, voxelVolumeMM3: voxelVolumeMM3,
                                         fieldStrengthT: technique.fieldStrengthT, manufacturer: manufacturer(technique.manufacturer))
         } else if norms != nil {

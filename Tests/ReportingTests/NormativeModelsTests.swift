@@ -69,3 +69,28 @@ struct NormativeModelsTests {
         #expect(NormativeModels.modelName(forAsegLabel: 24) == nil)
     }
 }
+
+struct NormativeComparisonTests {
+    func findings(voxelMM: Double) throws -> Findings {
+        let norms = try NormativeModels(contentsOf: Repository.url("pipelines/brain-t1/norms/nomis-fs6.json"))
+        let measurements = [FindingsBuilder.Measurement(label: 10, name: "Left-Thalamus", volumeML: 7.5),
+                            FindingsBuilder.Measurement(label: 17, name: "Left-Hippocampus", volumeML: 4.0),
+                            FindingsBuilder.Measurement(label: 2, name: "Left-Cerebral-White-Matter", volumeML: 1500)]
+        let technique = Findings.Technique(modality: "MR", manufacturer: "Siemens", model: nil, fieldStrengthT: 3, seriesDescription: "T1",
+                                           dimensions: [128, 128, 96], voxelSizeMM: [voxelMM, voxelMM, voxelMM])
+        return FindingsBuilder.build(measurements: measurements, demographics: Findings.Demographics(ageYears: 31, sex: "M"),
+                                     technique: technique, norms: norms, voxelVolumeMM3: voxelMM * voxelMM * voxelMM,
+                                     meanConfidence: 0.9, extraFlags: [], spikes: nil)
+    }
+
+    @Test func oneMillimetreScansGetPercentiles() throws {
+        let thalamus = try #require(try findings(voxelMM: 1).structures.first { $0.label == 10 }?.norm)
+        #expect(thalamus.expectedMM3 > 5000 && thalamus.expectedMM3 < 10000)
+    }
+
+    @Test func twoMillimetreScansGetNoPercentilesAndSayWhy() throws {
+        let coarse = try findings(voxelMM: 2)
+        #expect(coarse.structures.allSatisfy { $0.norm == nil })
+        #expect(coarse.normativeSource.contains("8.0 mm³"))
+    }
+}
