@@ -2,8 +2,8 @@ import Foundation
 
 /// Parses a rendered report back into claims and compares them with the findings: every volume,
 /// percentile, intracranial volume and asymmetry index it states, every side and direction of an
-/// abnormality, "within normal limits" statements, asymmetries, QC flags and claims of missing age and sex. Anything abnormal in the
-/// findings that the text does not state is an omission.
+/// abnormality, "within normal limits" statements, asymmetries, QC flags, claims of missing age or sex,
+/// and an empty impression. Anything abnormal in the findings that the text does not state is an omission.
 public struct FactChecker {
     public let facts: ReportFacts
 
@@ -45,6 +45,8 @@ public struct FactChecker {
                 if Self.missingDemographicsPhrases.contains(where: lower.contains), demographics.ageYears != nil, demographics.sex != nil {
                     problems.append("says age and sex are unknown, but both are recorded: \(raw)")
                 }
+                if lower.contains("age not recorded"), demographics.ageYears != nil { problems.append("says the age is unknown, but it is recorded: \(raw)") }
+                if lower.contains("sex not recorded"), demographics.sex != nil { problems.append("says the sex is unknown, but it is recorded: \(raw)") }
                 let sentence = Self.parse(lower)
                 problems += verify(sentence, raw: raw, stated: &stated, statedAsymmetries: &statedAsymmetries)
             }
@@ -54,6 +56,12 @@ public struct FactChecker {
         }
         for asymmetry in facts.asymmetries where !statedAsymmetries.contains(asymmetry.structure) {
             problems.append("omitted: \(asymmetry.structure.words) asymmetry")
+        }
+        let lines = report.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let heading = lines.firstIndex(of: "IMPRESSION") {
+            if lines[(heading + 1)...].first.map(Self.isHeading) ?? true { problems.append("the impression is empty") }
+        } else {
+            problems.append("no IMPRESSION section")
         }
         let expected = facts.findings.qcFlags.map { $0.message }
         for message in qcMessages where !expected.contains(message) { problems.append("invented QC flag: \(message)") }
@@ -125,6 +133,11 @@ public struct FactChecker {
             }
         }
         return problems
+    }
+
+    /// A section heading: a line of capital letters and spaces ("FINDINGS", "IMPRESSION").
+    static func isHeading(_ line: String) -> Bool {
+        !line.isEmpty && line.allSatisfy { $0 == " " || ("A"..."Z").contains($0) }
     }
 
     /// Phrases that claim the scan carries no age or sex.

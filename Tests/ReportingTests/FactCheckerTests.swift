@@ -99,6 +99,18 @@ struct FactCheckerTests {
         #expect(FactChecker(facts: facts).check(report).contains { $0.hasPrefix("says age and sex are unknown") })
     }
 
+    @Test func catchesAFalseClaimOfAMissingAgeAndAnEmptyImpression() throws {
+        let (f, facts) = abnormalFindings()
+        let report = ReportWriter.deterministic(f, softwareVersion: "test")
+        #expect(FactChecker(facts: facts).check(report).isEmpty)
+        let ageless = report.replacingOccurrences(of: "\nFINDINGS", with: "Patient sex male; age not recorded.\n\nFINDINGS")
+        #expect(FactChecker(facts: facts).check(ageless).contains { $0.hasPrefix("says the age is unknown") })
+        let impression = try #require(report.range(of: "IMPRESSION\n"))
+        let limitations = try #require(report.range(of: "\nLIMITATIONS"))
+        let empty = report.replacingCharacters(in: impression.upperBound..<limitations.lowerBound, with: "")
+        #expect(FactChecker(facts: facts).check(empty).contains("the impression is empty"))
+    }
+
     @Test func promptsAndReportsCarryNoDigitsOutsideSlots() {
         for seed in UInt64(0)..<50 {
             let facts = ReportFacts(findings(seed))
