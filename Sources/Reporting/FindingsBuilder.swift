@@ -22,9 +22,9 @@ public enum FindingsBuilder {
         }
     }
 
-    /// Largest acquisition voxel (mm³) the normative models are applied to. NOMIS was fit on research T1
-    /// scans of about 1 mm³ and its voxel-volume term extrapolates wildly beyond (at 8 mm³ it expects a
-    /// negative thalamus volume), so coarser scans get no percentiles rather than meaningless ones.
+    /// Largest acquisition voxel (mm³) the normative models are applied to. Their voxel-volume term is
+    /// linear and extrapolates wildly for coarse scans (at 8 mm³ it expects a negative thalamus volume), so
+    /// coarser scans get no percentiles rather than meaningless ones.
     public static let maxNormVoxelMM3 = 2.0
 
     public static func build(measurements: [Measurement], demographics: Findings.Demographics, technique: Findings.Technique,
@@ -34,7 +34,7 @@ public enum FindingsBuilder {
         var normSource = norms?.source ?? "no normative models loaded"
         var covariates: NormCovariates?
         if norms != nil && voxelVolumeMM3 > maxNormVoxelMM3 {
-            normSource = String(format: "normative columns left empty: the scan's voxels (%.1f mm³) are coarser than the %.0f mm³ up to which the normative models (fit on scans of about 1 mm³) are applied",
+            normSource = String(format: "normative columns left empty: the scan's voxels (%.1f mm³) are coarser than the %.0f mm³ up to which the normative models are applied",
                                 voxelVolumeMM3, maxNormVoxelMM3)
         } else if let age = demographics.ageYears, let sexText = demographics.sex, let sex = NormCovariates.Sex(rawValue: sexText) {
             covariates = NormCovariates(ageYears: age, sex: sex, eTIVmm3: etiv * 1000, voxelVolumeMM3: voxelVolumeMM3,
