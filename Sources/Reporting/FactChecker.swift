@@ -42,11 +42,10 @@ public struct FactChecker {
                 }
                 if lower.hasPrefix("normative reference:") { continue }
                 let demographics = facts.findings.demographics
-                if Self.missingDemographicsPhrases.contains(where: lower.contains), demographics.ageYears != nil, demographics.sex != nil {
-                    problems.append("says age and sex are unknown, but both are recorded: \(raw)")
+                for claim in Self.missingDemographicsClaims where lower.contains(claim.phrase)
+                    && (!claim.deniesAge || demographics.ageYears != nil) && (!claim.deniesSex || demographics.sex != nil) {
+                    problems.append("\(claim.problem): \(raw)")
                 }
-                if lower.contains("age not recorded"), demographics.ageYears != nil { problems.append("says the age is unknown, but it is recorded: \(raw)") }
-                if lower.contains("sex not recorded"), demographics.sex != nil { problems.append("says the sex is unknown, but it is recorded: \(raw)") }
                 let sentence = Self.parse(lower)
                 problems += verify(sentence, raw: raw, stated: &stated, statedAsymmetries: &statedAsymmetries)
             }
@@ -140,9 +139,16 @@ public struct FactChecker {
         !line.isEmpty && line.allSatisfy { $0 == " " || ("A"..."Z").contains($0) }
     }
 
-    /// Phrases that claim the scan carries no age or sex.
-    static let missingDemographicsPhrases = ["without age and sex", "age or sex unavailable", "age and sex were not available",
-                                             "demographic data were not available"]
+    /// Phrases that claim the scan lacks its age or sex, which of the two each denies, and the problem to
+    /// report when everything it denies is in fact recorded.
+    static let missingDemographicsClaims: [(phrase: String, deniesAge: Bool, deniesSex: Bool, problem: String)] = [
+        ("without age and sex", true, true, "says age and sex are unknown, but both are recorded"),
+        ("age or sex unavailable", true, true, "says age and sex are unknown, but both are recorded"),
+        ("age and sex were not available", true, true, "says age and sex are unknown, but both are recorded"),
+        ("demographic data were not available", true, true, "says age and sex are unknown, but both are recorded"),
+        ("age not recorded", true, false, "says the age is unknown, but it is recorded"),
+        ("sex not recorded", false, true, "says the sex is unknown, but it is recorded"),
+    ]
 
     /// Splits a line at ". " (a period inside a number never has a space after it).
     static func sentences(_ line: String) -> [String] {
