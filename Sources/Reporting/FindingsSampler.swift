@@ -22,6 +22,8 @@ public struct FindingsSampler {
     }
     static let scanners: [(String, [String], Double)] = [("SIEMENS", ["Prisma", "Skyra", "Avanto"], 3), ("GE MEDICAL SYSTEMS", ["DISCOVERY MR750", "SIGNA Premier"], 3),
                                                          ("Philips", ["Ingenia", "Achieva"], 3), ("SIEMENS", ["Aera"], 1.5), ("GE MEDICAL SYSTEMS", ["Optima MR450w"], 1.5)]
+    /// Voxel sizes (mm) of coarse acquisitions, all above `FindingsBuilder.maxNormVoxelMM3`.
+    static let coarseVoxelSizesMM: [[Double]] = [[2, 2, 2], [1, 1, 3], [1.2, 1.2, 2]]
     static let seriesNames = ["T1_MPRAGE_SAG", "t1_mprage_sag_p2_iso", "Sag 3D T1 BRAVO", "3D_T1_TFE", "anat-T1w_acq-tfl", "MPRAGE GRAPPA2", "T1W_3D_TFE SENSE"]
 
     public func sample<G: RandomNumberGenerator>(using generator: inout G) -> Findings {
@@ -91,7 +93,7 @@ public struct FindingsSampler {
         let known = Int.random(in: 0..<5, using: &generator)
         let demographics = Findings.Demographics(ageYears: known == 0 || known == 1 ? nil : age, sex: known == 0 || known == 2 ? nil : sex.rawValue)
         let described = Int.random(in: 0..<6, using: &generator)
-        let technique = Findings.Technique(
+        var technique = Findings.Technique(
             modality: "MR", manufacturer: described == 0 ? nil : scanner.0, model: described <= 1 ? nil : scanner.1.randomElement(using: &generator),
             fieldStrengthT: described == 0 || described == 2 ? nil : scanner.2,
             seriesDescription: described == 3 ? nil : Self.seriesNames.randomElement(using: &generator),
@@ -99,7 +101,13 @@ public struct FindingsSampler {
             voxelSizeMM: Bool.random(using: &generator) ? [1, 1, 1] : [1, 0.9375, 0.9375])
         let confidence = Int.random(in: 0..<8, using: &generator) == 0 ? Double.random(in: 0.55...0.79, using: &generator)
                                                                      : Double.random(in: 0.8...0.97, using: &generator)
+        // One record in eight is a coarse acquisition, for which the builder withholds the percentiles.
+        if Int.random(in: 0..<8, using: &generator) == 0 {
+            technique.voxelSizeMM = Self.coarseVoxelSizesMM.randomElement(using: &generator)!
+            technique.dimensions = technique.dimensions.map { $0 / 2 }
+        }
+        let voxelVolumeMM3 = technique.voxelSizeMM.reduce(1, *)
         return FindingsBuilder.build(measurements: measurements, demographics: demographics, technique: technique, norms: norms,
-                                     voxelVolumeMM3: 1, meanConfidence: confidence, extraFlags: [], spikes: nil)
+                                     voxelVolumeMM3: voxelVolumeMM3, meanConfidence: confidence, extraFlags: [], spikes: nil)
     }
 }

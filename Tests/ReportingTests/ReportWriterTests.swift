@@ -34,6 +34,22 @@ struct ReportWriterTests {
         #expect(fallbacks < 100, "the model should deliver most reports itself")
     }
 
+    @Test func coarseScansWithWithheldPercentilesGetCheckedReportsMostlyFromTheModel() {
+        var generator = SeededGenerator(seed: 31)
+        var coarse = 0, fallbacks = 0
+        while coarse < 40 {
+            let findings = sampler.sample(using: &generator)
+            guard findings.technique.voxelSizeMM.reduce(1, *) > FindingsBuilder.maxNormVoxelMM3 else { continue }
+            coarse += 1
+            #expect(findings.structures.allSatisfy { $0.norm == nil } && findings.normativeSource.contains("coarser"))
+            let report = writer.write(findings, softwareVersion: "test")
+            #expect(FactChecker(facts: ReportFacts(findings)).check(report.text) == [], "\(report.text)")
+            fallbacks += report.fallback ? 1 : 0
+        }
+        print("report model on 40 coarse scans: \(fallbacks) fell back")
+        #expect(fallbacks < 20, "the model should write most coarse-scan reports itself")
+    }
+
     @Test func seededReportsAreDeterministic() {
         var generator = SeededGenerator(seed: 5)
         let findings = sampler.sample(using: &generator)
