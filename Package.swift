@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NeuroImageTests", dependencies: ["NeuroImage", "CNIfTI"]),
         .testTarget(name: "DICOMIngestTests", dependencies: ["DICOMIngest", "NeuroImage", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["DICOMIngest", "NeuroImage", "Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["DICOMIngest", "NeuroImage", "Pipeline", "Segmentation", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "LanguageModel", "TestSupport"]),
         .testTarget(name: "LanguageModelTests", dependencies: ["LanguageModel", "Tensor", "CPUBackend"]),
         .testTarget(name: "SegmentationTests", dependencies: ["Segmentation", "NeuroImage", "TestSupport"]),

@@ -11,6 +11,7 @@ public struct PipelineBundle {
         var segmenter: String
         var windowVoxels: Int
         var mirrorAveraging: Bool?
+        var classWeights: String?
         var norms: String?
         var reportModel: String?
         var tokenizer: String?
@@ -19,6 +20,7 @@ public struct PipelineBundle {
             case name, segmenter, norms
             case windowVoxels = "window_voxels"
             case mirrorAveraging = "mirror_averaging"
+            case classWeights = "class_weights"
             case reportModel = "report_model"
             case tokenizer
         }
@@ -41,6 +43,8 @@ public struct PipelineBundle {
     public let windowEdge: Int
     /// Whether the segmenter averages each window with its left/right mirror image (`Segmenter.mirrorAveraging`).
     public let mirrorAveraging: Bool
+    /// Per-class posterior factors fitted by `neurospike calibrate-classes` (`Segmenter.classWeights`).
+    public let classWeights: ClassWeights?
     public let norms: NormativeModels?
     public let reportModel: ReportModel?
 
@@ -85,6 +89,10 @@ public struct PipelineBundle {
         }
         windowEdge = manifest.windowVoxels
         mirrorAveraging = manifest.mirrorAveraging ?? false
+        let (classes, hash) = (model.configuration.classes, weightsHash)
+        classWeights = try manifest.classWeights.map { file in
+            try ClassWeightsFile.read(folder.appendingPathComponent(file), classes: classes, weightsHash: hash)
+        }
         norms = try manifest.norms.map { try NormativeModels(contentsOf: folder.appendingPathComponent($0)) }
         if let file = manifest.reportModel, let tokenizerFile = manifest.tokenizer {
             let url = folder.appendingPathComponent(file)
@@ -98,6 +106,48 @@ public struct PipelineBundle {
         } else {
             reportModel = nil
         }
+    }
+}
+
+/// The JSON file `neurospike calibrate-classes` writes: the factors, the weights they were fitted for and
+/// how they scored on held-out synthetic images.
+public struct ClassWeightsFile: Codable {
+    public var factors: [Float]
+    public var classes: [String]
+    public var segmenterSHA256: String
+    public var fitImages: Int
+    public var heldOutImages: Int
+    public var heldOutMeanDice: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case factors, classes
+        case segmenterSHA256 = "segmenter_sha256"
+        case fitImages = "fit_images"
+        case heldOutImages = "held_out_images"
+        case heldOutMeanDice = "held_out_mean_dice"
+    }
+
+    public init(weights: ClassWeights, segmenterSHA256: String, fitImages: Int, heldOutImages: Int, heldOutMeanDice: [String: Double]) {
+        factors = weights.factors
+        classes = LabelSet.structures.map(\.name)
+        self.segmenterSHA256 = segmenterSHA256
+        self.fitImages = fitImages
+        self.heldOutImages = heldOutImages
+        self.heldOutMeanDice = heldOutMeanDice
+    }
+
+    /// Reads the factors, refusing a file fitted for other segmenter weights or with the wrong class count.
+    static func read(_ url: URL, classes: Int, weightsHash: String) throws -> ClassWeights {
+        guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(ClassWeightsFile.self, from: data) else {
+            throw PipelineError("\(url.path): cannot read the class weights (written by neurospike calibrate-classes)")
+        }
+        guard file.segmenterSHA256 == weightsHash else {
+            throw PipelineError("\(url.path): fitted for other segmenter weights; run neurospike calibrate-classes again")
+        }
+        guard file.factors.count == classes, file.factors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw PipelineError("\(url.path): needs \(classes) positive class factors")
+        }
+        return ClassWeights(factors: file.factors)
     }
 }
 

@@ -18,7 +18,7 @@ public struct SeriesProcessor {
     public init(bundle: PipelineBundle, backend: any Backend, softwareVersion: String, useLanguageModel: Bool = true) {
         self.bundle = bundle
         segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge,
-                              mirrorAveraging: bundle.mirrorAveraging)
+                              mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights)
         self.softwareVersion = softwareVersion
         self.useLanguageModel = useLanguageModel
     }

@@ -34,13 +34,20 @@ public final class Segmenter {
     /// classes swapped back), which cancels hemisphere biases of the network at twice the network time.
     public let mirrorAveraging: Bool
 
-    public init(model: SpikingUNet3D, backend: any Backend, windowEdge: Int, mirrorAveraging: Bool) {
+    /// Per-class factors on the blended posteriors before the argmax (`ClassWeights`); nil leaves them as
+    /// the network gives them.
+    public let classWeights: ClassWeights?
+
+    public init(model: SpikingUNet3D, backend: any Backend, windowEdge: Int, mirrorAveraging: Bool, classWeights: ClassWeights?) {
         precondition(windowEdge > 0 && windowEdge % model.configuration.sizeMultiple == 0,
                      "window edge \(windowEdge) must be a positive multiple of \(model.configuration.sizeMultiple)")
+        precondition(classWeights.map { $0.factors.count == model.configuration.classes } ?? true,
+                     "one class weight per class")
         self.model = model
         self.backend = backend
         self.windowEdge = windowEdge
         self.mirrorAveraging = mirrorAveraging
+        self.classWeights = classWeights
     }
 
     public func segment(_ volume: Volume) throws -> SegmentationResult {
@@ -75,21 +82,11 @@ public final class Segmenter {
         let windows = SlidingWindows(shape: shape, edge: windowEdge)
         var blend = PosteriorBlend(shape: shape, classes: classes)
         for window in windows.windows {
-            let e = window.extent
-            func posteriors(_ image: [Float]) -> [Float] {
-                let input = Variable(Tensor(shape: [1, e.z, e.y, e.x, 1], scalars: image))
-                let logits = model.logits(input, graph: Graph(backend: backend, isRecording: false), observe: observe).value
-                return backend.softmax(logits).scalars
-            }
             let image = windows.crop(values, to: window)
-            blend.add(posteriors(image), in: window, weights: windows.weights)
-            if mirrorAveraging {
-                let mirrored = posteriors(SlidingWindows.mirrorLeftRight(image, extent: e, channelOrder: [0]))
-                blend.add(SlidingWindows.mirrorLeftRight(mirrored, extent: e, channelOrder: LabelSet.partnerClass),
-                          in: window, weights: windows.weights)
-            }
+            blend.add(windowPosteriors(image, extent: window.extent, observe: observe), in: window, weights: windows.weights)
         }
-        let posteriors = blend.posteriors()
+        var posteriors = blend.posteriors()
+        if let classWeights { ClassWeights.reweight(&posteriors, by: classWeights) }
         lap("network")
 
         let (winners, confidence) = PosteriorUpsampling.argmax(posteriors, classes: classes, coarse: coarseGrid, fine: fine.grid)
@@ -100,6 +97,24 @@ public final class Segmenter {
         lap("postprocess")
         return SegmentationResult(labels: native, conformedImage: fine, conformedLabels: conformedLabels,
                                   meanConfidence: confidence, spikeStatistics: statistics, operations: operations, seconds: seconds)
+    }
+
+    /// Class posteriors `[k][j][i][class]` of one window of network voxels (`[k][j][i]`): the softmax of the
+    /// logits, averaged with the mirrored pass's (classes swapped back) when `mirrorAveraging` is on.
+    public func windowPosteriors(_ image: [Float], extent e: SIMD3<Int>,
+                                 observe: ((String, Tensor) -> Void)? = nil) -> [Float] {
+        func pass(_ image: [Float]) -> [Float] {
+            let input = Variable(Tensor(shape: [1, e.z, e.y, e.x, 1], scalars: image))
+            let logits = model.logits(input, graph: Graph(backend: backend, isRecording: false), observe: observe).value
+            return backend.softmax(logits).scalars
+        }
+        var posteriors = pass(image)
+        if mirrorAveraging {
+            let mirrored = pass(SlidingWindows.mirrorLeftRight(image, extent: e, channelOrder: [0]))
+            let swappedBack = SlidingWindows.mirrorLeftRight(mirrored, extent: e, channelOrder: LabelSet.partnerClass)
+            for index in posteriors.indices { posteriors[index] = (posteriors[index] + swappedBack[index]) / 2 }
+        }
+        return posteriors
     }
 
     /// The largest window edge (a multiple of the network's size multiple) whose widest tensor, the class

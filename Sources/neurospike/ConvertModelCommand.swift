@@ -34,10 +34,7 @@ enum ConvertModelCommand {
         let calibrationCount = try arguments.intOption("--calibration", default: 8)
         let fineTuneOption = try arguments.option("--fine-tune-steps")
         let threads = try arguments.intOption("--threads", default: ProcessInfo.processInfo.activeProcessorCount)
-        let priorsOption = try arguments.option("--priors")
-        let labelMaps = try arguments.positionals().map { URL(fileURLWithPath: $0) }
-        guard let first = labelMaps.first else { throw UsageError("give the training label maps") }
-        let priors = priorsOption.map { URL(fileURLWithPath: $0) } ?? first.deletingLastPathComponent().appendingPathComponent("labels_classes_priors")
+        let labelMaps = try LabelMapArguments(&arguments)
 
         let source = URL(fileURLWithPath: from, isDirectory: true).appendingPathComponent(SegmentationTrainer.weightsFile)
         let (conventional, metadata) = try SegmentationTrainer.load(source)
@@ -48,8 +45,7 @@ enum ConvertModelCommand {
             return value
         } ?? max(1, conventionalSteps * 15 / 1000)
         let size = 64
-        let generator = try SyntheticImageGenerator.load(labelMaps: labelMaps, priorsFolder: priors,
-                                                         options: SynthesisOptions(size: size, voxelMM: conventional.configuration.voxelMM))
+        let generator = try labelMaps.generator(size: size, voxelMM: conventional.configuration.voxelMM)
         let calibration = generator.batch(run: 0xCA11B, step: 0, batchSize: calibrationCount)
         let voxels = size * size * size
         let images = (0..<calibration.count).map { Array(calibration.images[($0 * voxels)..<(($0 + 1) * voxels)]) }

@@ -39,18 +39,13 @@ enum SynthCommand {
         }
         let seedText = try arguments.option("--seed") ?? "1"
         guard let runSeed = UInt64(seedText) else { throw UsageError("--seed expects an unsigned integer, got '\(seedText)'") }
-        let priorsOption = try arguments.option("--priors")
-        let paths = try arguments.positionals()
-        guard let first = paths.first else { throw UsageError("give at least one label map") }
-        let priorsFolder = priorsOption.map { URL(fileURLWithPath: $0, isDirectory: true) }
-            ?? URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("labels_classes_priors", isDirectory: true)
+        let labelMaps = try LabelMapArguments(&arguments)
         let outputFolder = URL(fileURLWithPath: out, isDirectory: true)
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
 
         let loadStart = Date()
-        let generator = try SyntheticImageGenerator.load(labelMaps: paths.map { URL(fileURLWithPath: $0) }, priorsFolder: priorsFolder,
-                                                         options: SynthesisOptions(size: size, voxelMM: voxelMM))
-        print(String(format: "loaded %d label map(s) in %.2f s", paths.count, Date().timeIntervalSince(loadStart)))
+        let generator = try labelMaps.generator(size: size, voxelMM: voxelMM)
+        print(String(format: "loaded %d label map(s) in %.2f s", labelMaps.labelMaps.count, Date().timeIntervalSince(loadStart)))
         let shape = VolumeShape(size, size, size)
         for index in 0..<count {
             let start = Date()

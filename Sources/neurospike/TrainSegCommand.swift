@@ -59,14 +59,9 @@ enum TrainSegCommand {
             configuration.voxelMM = value
         }
         let threads = try arguments.intOption("--threads", default: ProcessInfo.processInfo.activeProcessorCount)
-        let priorsOption = try arguments.option("--priors")
-        let labelMaps = try arguments.positionals().map { URL(fileURLWithPath: $0) }
-        guard let first = labelMaps.first else { throw UsageError("give the training label maps") }
-        let priors = priorsOption.map { URL(fileURLWithPath: $0) }
-            ?? first.deletingLastPathComponent().appendingPathComponent("labels_classes_priors")
+        let labelMaps = try LabelMapArguments(&arguments)
 
-        let generator = try SyntheticImageGenerator.load(labelMaps: labelMaps, priorsFolder: priors,
-                                                         options: SynthesisOptions(size: size, voxelMM: configuration.voxelMM))
+        let generator = try labelMaps.generator(size: size, voxelMM: configuration.voxelMM)
         let trainer = try SegmentationTrainer(configuration: configuration, generator: generator, options: options,
                                               folder: URL(fileURLWithPath: out, isDirectory: true), threads: threads)
         print("training \(configuration.activation.rawValue) U-Net (\(configuration.levels) levels, \(configuration.baseChannels) base channels, "

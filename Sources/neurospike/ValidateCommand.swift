@@ -103,7 +103,7 @@ enum ValidateCommand {
                 segmenters = try (0..<jobCount).map { job in
                     Segmenter(model: job == 0 ? bundle.model : try PipelineBundle(folder: folder).model,
                               backend: try choice.makeBackend(cpuThreads: threads), windowEdge: bundle.windowEdge,
-                              mirrorAveraging: bundle.mirrorAveraging)
+                              mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights)
                 }
             } catch {
                 printError("neurospike validate: \(error)")

@@ -10,6 +10,7 @@ let commands: [Command] = [
     TrainSegCommand.command,
     TrainLMCommand.command,
     ConvertModelCommand.command,
+    CalibrateClassesCommand.command,
     BenchCommand.command,
 ]
 
