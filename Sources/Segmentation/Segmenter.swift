@@ -22,8 +22,8 @@ public struct SegmentationResult: Sendable {
 
 /// Runs a trained `SpikingUNet3D` on a scan: conform to 1 mm RAS, average down to the network's voxel size,
 /// posteriors on that grid from overlapping windows of the training crop size (`SlidingWindows`), trilinear
-/// posteriors back up to 1 mm, argmax, clean-up (largest component per structure, holes filled), then
-/// nearest-neighbour back onto the input's grid.
+/// posteriors back up to 1 mm, argmax, clean-up (largest component per structure, distant CSF removed,
+/// holes filled), then nearest-neighbour back onto the input's grid.
 public final class Segmenter {
     public let model: SpikingUNet3D
     public let backend: any Backend
@@ -90,7 +90,7 @@ public final class Segmenter {
         lap("network")
 
         let (winners, confidence) = PosteriorUpsampling.argmax(posteriors, classes: classes, coarse: coarseGrid, fine: fine.grid)
-        let cleaned = LabelCleanup.clean(winners, shape: fine.shape)
+        let cleaned = LabelCleanup.clean(winners, grid: fine.grid)
         let aseg = cleaned.map { Int16(LabelSet.structures[Int($0)].asegLabel) }
         let conformedLabels = Volume(shape: fine.shape, affine: fine.affine, voxels: .int16(aseg))
         let native = try Resample.nearest(conformedLabels, onto: conformed.nativeGrid)

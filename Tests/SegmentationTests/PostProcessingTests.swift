@@ -11,11 +11,32 @@ struct PostProcessingTests {
         set(4, 4, 4, 0)
         set(0, 0, 0, 5)
         set(8, 8, 8, 7)
-        let cleaned = LabelCleanup.clean(labels, shape: shape)
+        let cleaned = LabelCleanup.clean(labels, grid: VoxelGrid(shape: shape, affine: .diagonal(spacingMM: SIMD3(1, 1, 1))))
         #expect(cleaned[4 + 9 * (4 + 9 * 4)] == 5, "the enclosed hole takes its surroundings' class")
         #expect(cleaned[0] == 0, "the stray voxel of class 5 is removed")
         #expect(cleaned[8 + 9 * (8 + 9 * 8)] == 7, "a structure's only component stays")
         #expect(cleaned.filter { $0 == 5 }.count == 125)
+    }
+
+    @Test func csfFartherThanFifteenMillimetresFromTheBrainBecomesBackground() throws {
+        // A 5 mm brain block with a CSF layer, and a CSF tail of the same component running 40 mm away.
+        let shape = VolumeShape(60, 12, 12)
+        let csf = UInt8(try #require(LabelSet.classIndex(ofAseg: 24)))
+        var labels = [UInt8](repeating: 0, count: shape.count)
+        func index(_ i: Int, _ j: Int, _ k: Int) -> Int { i + shape.i * (j + shape.j * k) }
+        for k in 2...8 { for j in 2...8 { for i in 2...8 { labels[index(i, j, k)] = csf } } }
+        for k in 3...7 { for j in 3...7 { for i in 3...7 { labels[index(i, j, k)] = 1 } } }
+        for i in 9..<50 { labels[index(i, 5, 5)] = csf }
+        // Voxels of 0.5 mm along i: the tail ends 41 × 0.5 mm from the brain block.
+        let grid = VoxelGrid(shape: shape, affine: .diagonal(spacingMM: SIMD3(0.5, 1, 1)))
+
+        let cleaned = LabelCleanup.clean(labels, grid: grid)
+
+        #expect(cleaned[index(2, 2, 2)] == csf, "the layer around the brain stays")
+        #expect(cleaned[index(7 + 30, 5, 5)] == csf, "15 mm from the brain is still kept")
+        #expect(cleaned[index(7 + 31, 5, 5)] == 0, "15.5 mm from the brain is removed")
+        #expect(cleaned[index(49, 5, 5)] == 0)
+        #expect(cleaned.filter { $0 == 1 }.count == 125, "other structures are untouched")
     }
 
     @Test func posteriorsOnACoarseGridGiveTheSameClassesOnTheFineGridTheyCover() {

@@ -1,9 +1,9 @@
 /// Exact Euclidean distance transform on an anisotropic grid (Felzenszwalb & Huttenlocher's separable
 /// lower envelope of parabolas), in mm.
-enum DistanceTransform {
+public enum DistanceTransform {
     /// Squared distance (mm²) from every voxel of a box to the nearest feature voxel (`features[index]`),
     /// infinity when there is none. Layout: index = x + nx · (y + ny · z).
-    static func squaredDistances(features: [Bool], nx: Int, ny: Int, nz: Int, spacingMM: SIMD3<Double>) -> [Double] {
+    public static func squaredDistances(features: [Bool], nx: Int, ny: Int, nz: Int, spacingMM: SIMD3<Double>) -> [Double] {
         var field = features.map { $0 ? 0.0 : Double.infinity }
         let longest = max(nx, ny, nz)
         var line = [Double](repeating: 0, count: longest)
