@@ -45,6 +45,8 @@ public struct PipelineBundle {
     public let mirrorAveraging: Bool
     /// Per-class posterior factors fitted by `neurospike calibrate-classes` (`Segmenter.classWeights`).
     public let classWeights: ClassWeights?
+    /// SHA-256 of the class weights file, for provenance.
+    public let classWeightsHash: String?
     public let norms: NormativeModels?
     public let reportModel: ReportModel?
 
@@ -90,9 +92,10 @@ public struct PipelineBundle {
         windowEdge = manifest.windowVoxels
         mirrorAveraging = manifest.mirrorAveraging ?? false
         let (classes, hash) = (model.configuration.classes, weightsHash)
-        classWeights = try manifest.classWeights.map { file in
+        let fitted = try manifest.classWeights.map { file in
             try ClassWeightsFile.read(folder.appendingPathComponent(file), classes: classes, weightsHash: hash)
         }
+        (classWeights, classWeightsHash) = (fitted?.weights, fitted?.sha256)
         norms = try manifest.norms.map { try NormativeModels(contentsOf: folder.appendingPathComponent($0)) }
         if let file = manifest.reportModel, let tokenizerFile = manifest.tokenizer {
             let url = folder.appendingPathComponent(file)
@@ -136,8 +139,9 @@ public struct ClassWeightsFile: Codable {
         self.heldOutMeanDice = heldOutMeanDice
     }
 
-    /// Reads the factors, refusing a file fitted for other segmenter weights or with the wrong class count.
-    static func read(_ url: URL, classes: Int, weightsHash: String) throws -> ClassWeights {
+    /// Reads the factors and the file's SHA-256, refusing a file fitted for other segmenter weights or with
+    /// the wrong class count.
+    static func read(_ url: URL, classes: Int, weightsHash: String) throws -> (weights: ClassWeights, sha256: String) {
         guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(ClassWeightsFile.self, from: data) else {
             throw PipelineError("\(url.path): cannot read the class weights (written by neurospike calibrate-classes)")
         }
@@ -147,7 +151,7 @@ public struct ClassWeightsFile: Codable {
         guard file.factors.count == classes, file.factors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw PipelineError("\(url.path): needs \(classes) positive class factors")
         }
-        return ClassWeights(factors: file.factors)
+        return (ClassWeights(factors: file.factors), SHA256.hex(of: data))
     }
 }
 

@@ -82,7 +82,7 @@ public struct SeriesProcessor {
 
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let run: [String: Any] = [
+        var run: [String: Any] = [
             "neurospike_version": softwareVersion,
             "pipeline": bundle.name,
             "segmenter_weights": bundle.weightsFile,
@@ -96,6 +96,7 @@ public struct SeriesProcessor {
             "report": report.provenance,
             "complete": true,
         ]
+        if let hash = bundle.classWeightsHash { run["class_weights_sha256"] = hash }
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: run, options: [.prettyPrinted, .sortedKeys]),
                              to: partial.appendingPathComponent("run.json"))
         try replace(folder, with: partial)

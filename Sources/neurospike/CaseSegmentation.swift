@@ -11,6 +11,7 @@ struct CaseSegmentation: Sendable {
     var pipeline: String
     var weightsFile: String
     var weightsHash: String
+    var classWeightsHash: String?
     var activation: String
     /// Where the label maps are kept, one folder per case id.
     var folder: URL
@@ -77,6 +78,7 @@ struct CaseSegmentation: Sendable {
             "seconds_per_stage": stages,
             "complete": true,
         ]
+        if let classWeightsHash { run["class_weights_sha256"] = classWeightsHash }
         if let spikes { run["spikes"] = ["zeroCountFraction": spikes.zeroCount, "silentSlotFraction": spikes.silentSlot] }
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: run, options: [.prettyPrinted, .sortedKeys]), to: url)
     }
@@ -93,6 +95,7 @@ struct PredictionRun {
     var record: SegmentationRecord?
     var pipeline: String?
     var weightsHash: String?
+    var classWeightsHash: String?
 
     init(beside prediction: URL) {
         let folder = prediction.deletingLastPathComponent()
@@ -103,6 +106,7 @@ struct PredictionRun {
         guard prediction.lastPathComponent == "labels.nii.gz", let run = object("run.json"), run["complete"] as? Bool == true else { return }
         pipeline = run["pipeline"] as? String
         weightsHash = run["segmenter_sha256"] as? String
+        classWeightsHash = run["class_weights_sha256"] as? String
         guard let stages = run["seconds_per_stage"] as? [String: Double] else { return }
         let spikes = (run["spikes"] ?? object("findings.json")?["spikes"]) as? [String: Any]
         record = SegmentationRecord(seconds: Self.seconds(stages),

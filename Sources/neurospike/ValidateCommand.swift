@@ -87,8 +87,8 @@ enum ValidateCommand {
                 return result
             }
             // Recorded only where the runs beside the predictions say it; several values are listed.
-            for (key, values) in [("pipeline", runs.compactMap(\.pipeline)), ("segmenter_sha256", runs.compactMap(\.weightsHash))]
-                where !values.isEmpty {
+            for (key, values) in [("pipeline", runs.compactMap(\.pipeline)), ("segmenter_sha256", runs.compactMap(\.weightsHash)),
+                                  ("class_weights_sha256", runs.compactMap(\.classWeightsHash))] where !values.isEmpty {
                 provenance[key] = Set(values).sorted().joined(separator: ", ")
             }
         } else {
@@ -111,9 +111,10 @@ enum ValidateCommand {
             }
             let predictionFolder = outputFolder.appendingPathComponent("predictions", isDirectory: true)
             let run = CaseSegmentation(pipeline: bundle.name, weightsFile: bundle.weightsFile, weightsHash: bundle.weightsHash,
-                                       activation: bundle.model.configuration.activation.rawValue, folder: predictionFolder)
+                                       classWeightsHash: bundle.classWeightsHash, activation: bundle.model.configuration.activation.rawValue, folder: predictionFolder)
             provenance["pipeline"] = bundle.name
             provenance["segmenter_sha256"] = bundle.weightsHash
+            provenance["class_weights_sha256"] = bundle.classWeightsHash
             provenance["backend"] = "\(segmenters[0].backend.name) × \(jobCount) job\(jobCount == 1 ? "" : "s")"
             provenance["predictions"] = (out as NSString).appendingPathComponent("predictions")
             let progress = Progress(total: manifest.cases.count)

@@ -44,6 +44,8 @@ struct SegmentCommandTests {
         let run = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("run.json"))) as? [String: Any])
         #expect(run["complete"] as? Bool == true)
         #expect(run["activation"] as? String == "spiking")
+        let classWeights = Repository.url("pipelines/brain-t1/class-weights.json").path
+        #expect(run["class_weights_sha256"] as? String == String(try runProcess("/usr/bin/sha256sum", [classWeights]).standardOutput.prefix(64)))
         let findings = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("findings.json"))) as? [String: Any])
         let eTIV = try #require(findings["eTIVML"] as? Double)
         let volumes = try Self.volumesML(folder.appendingPathComponent("volumes.csv"))

@@ -55,6 +55,9 @@ struct ValidateCommandTests {
         let provenance = try #require(summary["provenance"] as? [String: String])
         let hash = String(try runProcess("/usr/bin/sha256sum", [Self.weights.path]).standardOutput.prefix(64))
         #expect(provenance["segmenter_sha256"] == hash, "the weights' SHA-256 is recorded")
+        let classWeights = Repository.url("pipelines/brain-t1/class-weights.json").path
+        #expect(provenance["class_weights_sha256"] == String(try runProcess("/usr/bin/sha256sum", [classWeights]).standardOutput.prefix(64)),
+                "so is the class weights'")
         #expect(provenance["pipeline"] == "brain-t1")
         #expect(provenance["neurospike"]?.isEmpty == false)
         let segmentation = try #require(summary["segmentation"] as? [String: Any])
@@ -81,6 +84,7 @@ struct ValidateCommandTests {
         let rescoredSummary = try readJSON(rescored.appendingPathComponent("summary.json"))
         #expect(rescoredSummary["mean_dice"] as? Double == summary["mean_dice"] as? Double, "the kept predictions score the same")
         #expect((rescoredSummary["provenance"] as? [String: String])?["segmenter_sha256"] == provenance["segmenter_sha256"])
+        #expect((rescoredSummary["provenance"] as? [String: String])?["class_weights_sha256"] == provenance["class_weights_sha256"])
         let carried = (rescoredSummary["segmentation"] as? [String: Any])?["per_case"] as? [String: [String: Double]]
         for id in ["1000", "1001"] {
             for key in ["seconds", "zero_count_fraction"] {
