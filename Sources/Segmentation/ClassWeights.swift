@@ -6,7 +6,7 @@ import Foundation
 /// their argmax volumes come out too large. The factors are fitted on synthetic images from the training
 /// distribution (never on a validation set) so that the argmax volume of every small class matches its
 /// true volume there; this is a change of class priors, with no retraining.
-public struct ClassWeights: Codable, Equatable, Sendable {
+public struct ClassWeights: Sendable {
     public var factors: [Float]
 
     public init(factors: [Float]) {

@@ -21,9 +21,9 @@ public struct SegmentationResult: Sendable {
 }
 
 /// Runs a trained `SpikingUNet3D` on a scan: conform to 1 mm RAS, average down to the network's voxel size,
-/// posteriors on that grid from overlapping windows of the training crop size (`SlidingWindows`), trilinear
-/// posteriors back up to 1 mm, argmax, clean-up (largest component per structure, distant CSF removed,
-/// holes filled), then nearest-neighbour back onto the input's grid.
+/// posteriors on that grid from overlapping windows of the training crop size (`SlidingWindows`), scaled by
+/// the class weights, trilinear posteriors back up to 1 mm, argmax, clean-up (largest component per
+/// structure, distant CSF removed, holes filled), then nearest-neighbour back onto the input's grid.
 public final class Segmenter {
     public let model: SpikingUNet3D
     public let backend: any Backend

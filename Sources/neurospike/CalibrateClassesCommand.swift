@@ -8,15 +8,16 @@ import Segmentation
 enum CalibrateClassesCommand {
     static let command = Command(
         name: "calibrate-classes",
-        summary: "fit per-class posterior weights so that volumes on synthetic images come out right",
+        summary: "fit per-class posterior weights so that small structures get their true volumes on synthetic images",
         help: """
         usage: neurospike calibrate-classes LABELMAP… --out FILE [--pipeline NAME|DIR] [options]
 
         Runs the bundle's segmenter (its weights and mirror averaging, no class weights) on synthetic
-        images from the training label maps, then fits one factor per class on its posteriors so that
-        every class's argmax volume matches its true volume (ClassWeights). Scores the factors on a
-        second, held-out set of synthetic images and prints Dice and volume error per class, without and
-        with them. Writes the factors as JSON to FILE; a bundle uses them through "class_weights" in
+        images from the training label maps, then fits one posterior factor per small class (under 1 %
+        of the labelled voxels, left and right twins tied) so that its argmax volume matches its true
+        volume there; larger classes and the background keep 1. Scores the factors on a second,
+        held-out set of synthetic images and prints Dice and volume error per class, without and with
+        them. Writes the factors as JSON to FILE; a bundle uses them through "class_weights" in
         its pipeline.json.
 
           --out FILE             where the factors go (JSON)

@@ -19,7 +19,8 @@ struct PostProcessingTests {
     }
 
     @Test func csfFartherThanFifteenMillimetresFromTheBrainBecomesBackground() throws {
-        // A 5 mm brain block with a CSF layer, and a CSF tail of the same component running 40 mm away.
+        // A brain block of 5 voxels a side inside a CSF layer, and a CSF tail of the same component running
+        // on along i; voxels are 0.5 mm along i, so the tail's end lies 21 mm from the block.
         let shape = VolumeShape(60, 12, 12)
         let csf = UInt8(try #require(LabelSet.classIndex(ofAseg: 24)))
         var labels = [UInt8](repeating: 0, count: shape.count)
@@ -27,7 +28,6 @@ struct PostProcessingTests {
         for k in 2...8 { for j in 2...8 { for i in 2...8 { labels[index(i, j, k)] = csf } } }
         for k in 3...7 { for j in 3...7 { for i in 3...7 { labels[index(i, j, k)] = 1 } } }
         for i in 9..<50 { labels[index(i, 5, 5)] = csf }
-        // Voxels of 0.5 mm along i: the tail ends 41 × 0.5 mm from the brain block.
         let grid = VoxelGrid(shape: shape, affine: .diagonal(spacingMM: SIMD3(0.5, 1, 1)))
 
         let cleaned = LabelCleanup.clean(labels, grid: grid)
