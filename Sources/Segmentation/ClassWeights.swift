@@ -44,7 +44,7 @@ public struct ClassCalibrationSet: Sendable {
     public let classes: Int
     /// Largest |log factor| the fit may use; with it, a voxel flips only if its top posterior is below
     /// e^(2·limit) / (1 + e^(2·limit)).
-    public static let logFactorLimit: Float = 2
+    static let logFactorLimit: Float = 2
     static var certainty: Float {
         let ratio = exp(2 * logFactorLimit)
         return ratio / (1 + ratio)
@@ -102,17 +102,19 @@ public struct ClassCalibrationSet: Sendable {
     /// Dice of each class pooled over all images (nil where the class is absent from both maps).
     public func dice(_ weights: ClassWeights) -> [Double?] {
         let counts = confusion(weights)
+        let (predicted, truth) = marginals(counts)
         return (0..<classes).map { c in
-            let overlap = counts[c * classes + c]
-            let predicted = (0..<classes).reduce(0) { $0 + counts[c * classes + $1] }
-            let truth = (0..<classes).reduce(0) { $0 + counts[$1 * classes + c] }
-            return predicted + truth == 0 ? nil : 2 * Double(overlap) / Double(predicted + truth)
+            predicted[c] + truth[c] == 0 ? nil : 2 * Double(counts[c * classes + c]) / Double(predicted[c] + truth[c])
         }
     }
 
     /// Predicted and true voxel counts of each class under `weights`.
     public func volumes(_ weights: ClassWeights) -> (predicted: [Int], truth: [Int]) {
-        let counts = confusion(weights)
+        marginals(confusion(weights))
+    }
+
+    /// Row and column sums of a confusion matrix `[predicted · classes + true]`.
+    private func marginals(_ counts: [Int]) -> (predicted: [Int], truth: [Int]) {
         let predicted = (0..<classes).map { c in (0..<classes).reduce(0) { $0 + counts[c * classes + $1] } }
         let truth = (0..<classes).map { c in (0..<classes).reduce(0) { $0 + counts[$1 * classes + c] } }
         return (predicted, truth)
