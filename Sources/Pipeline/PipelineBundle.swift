@@ -12,6 +12,7 @@ public struct PipelineBundle {
         var windowVoxels: Int
         var mirrorAveraging: Bool?
         var classWeights: String?
+        var intensityRefinement: Refinement?
         var norms: String?
         var reportModel: String?
         var tokenizer: String?
@@ -21,8 +22,19 @@ public struct PipelineBundle {
             case windowVoxels = "window_voxels"
             case mirrorAveraging = "mirror_averaging"
             case classWeights = "class_weights"
+            case intensityRefinement = "intensity_refinement"
             case reportModel = "report_model"
             case tokenizer
+        }
+    }
+
+    struct Refinement: Decodable {
+        var weight: Float
+        var candidateFloor: Float
+
+        enum CodingKeys: String, CodingKey {
+            case weight
+            case candidateFloor = "candidate_floor"
         }
     }
 
@@ -47,6 +59,8 @@ public struct PipelineBundle {
     public let classWeights: ClassWeights?
     /// SHA-256 of the class weights file, for provenance.
     public let classWeightsHash: String?
+    /// The 1 mm argmax's use of the scan's own class intensities (`Segmenter.intensityRefinement`).
+    public let intensityRefinement: IntensityRefinement?
     public let norms: NormativeModels?
     public let reportModel: ReportModel?
 
@@ -96,6 +110,12 @@ public struct PipelineBundle {
             try ClassWeightsFile.read(folder.appendingPathComponent(file), classes: classes, weightsHash: hash)
         }
         (classWeights, classWeightsHash) = (fitted?.weights, fitted?.sha256)
+        intensityRefinement = try manifest.intensityRefinement.map { settings in
+            guard settings.weight >= 0, settings.candidateFloor > 0, settings.candidateFloor <= 0.5 else {
+                throw PipelineError("\(manifestURL.path): intensity_refinement needs weight ≥ 0 and 0 < candidate_floor ≤ 0.5")
+            }
+            return IntensityRefinement(weight: settings.weight, candidateFloor: settings.candidateFloor)
+        }
         norms = try manifest.norms.map { try NormativeModels(contentsOf: folder.appendingPathComponent($0)) }
         if let file = manifest.reportModel, let tokenizerFile = manifest.tokenizer {
             let url = folder.appendingPathComponent(file)

@@ -18,7 +18,8 @@ public struct SeriesProcessor {
     public init(bundle: PipelineBundle, backend: any Backend, softwareVersion: String, useLanguageModel: Bool = true) {
         self.bundle = bundle
         segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge,
-                              mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights)
+                              mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights,
+                              intensityRefinement: bundle.intensityRefinement)
         self.softwareVersion = softwareVersion
         self.useLanguageModel = useLanguageModel
     }
@@ -97,6 +98,7 @@ public struct SeriesProcessor {
             "complete": true,
         ]
         if let hash = bundle.classWeightsHash { run["class_weights_sha256"] = hash }
+        if let refinement = bundle.intensityRefinement { run["intensity_refinement"] = refinement.description }
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: run, options: [.prettyPrinted, .sortedKeys]),
                              to: partial.appendingPathComponent("run.json"))
         try replace(folder, with: partial)

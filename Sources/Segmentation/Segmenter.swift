@@ -22,8 +22,9 @@ public struct SegmentationResult: Sendable {
 
 /// Runs a trained `SpikingUNet3D` on a scan: conform to 1 mm RAS, average down to the network's voxel size,
 /// posteriors on that grid from overlapping windows of the training crop size (`SlidingWindows`), scaled by
-/// the class weights, trilinear posteriors back up to 1 mm, argmax, clean-up (largest component per
-/// structure, distant CSF removed, holes filled), then nearest-neighbour back onto the input's grid.
+/// the class weights, trilinear posteriors back up to 1 mm, argmax (weighed by the scan's own class
+/// intensities), clean-up (largest component per structure, distant CSF removed, holes filled), then
+/// nearest-neighbour back onto the input's grid.
 public final class Segmenter {
     public let model: SpikingUNet3D
     public let backend: any Backend
@@ -38,7 +39,12 @@ public final class Segmenter {
     /// the network gives them.
     public let classWeights: ClassWeights?
 
-    public init(model: SpikingUNet3D, backend: any Backend, windowEdge: Int, mirrorAveraging: Bool, classWeights: ClassWeights?) {
+    /// Decides the 1 mm argmax with the scan's own class intensities (`IntensityRefinement`); nil takes the
+    /// interpolated posteriors' argmax.
+    public let intensityRefinement: IntensityRefinement?
+
+    public init(model: SpikingUNet3D, backend: any Backend, windowEdge: Int, mirrorAveraging: Bool, classWeights: ClassWeights?,
+                intensityRefinement: IntensityRefinement?) {
         precondition(windowEdge > 0 && windowEdge % model.configuration.sizeMultiple == 0,
                      "window edge \(windowEdge) must be a positive multiple of \(model.configuration.sizeMultiple)")
         precondition(classWeights.map { $0.factors.count == model.configuration.classes } ?? true,
@@ -48,6 +54,7 @@ public final class Segmenter {
         self.windowEdge = windowEdge
         self.mirrorAveraging = mirrorAveraging
         self.classWeights = classWeights
+        self.intensityRefinement = intensityRefinement
     }
 
     public func segment(_ volume: Volume) throws -> SegmentationResult {
@@ -89,7 +96,9 @@ public final class Segmenter {
         if let classWeights { ClassWeights.reweight(&posteriors, by: classWeights) }
         lap("network")
 
-        let (winners, confidence) = PosteriorUpsampling.argmax(posteriors, classes: classes, coarse: coarseGrid, fine: fine.grid)
+        guard case .float32(let fineValues) = fine.voxels else { preconditionFailure("conforming gives float32") }
+        let (winners, confidence) = PosteriorUpsampling.argmax(posteriors, classes: classes, coarse: coarseGrid, fine: fine.grid,
+                                                               refinement: intensityRefinement.map { ($0, fineValues) })
         let cleaned = LabelCleanup.clean(winners, grid: fine.grid)
         let aseg = cleaned.map { Int16(LabelSet.structures[Int($0)].asegLabel) }
         let conformedLabels = Volume(shape: fine.shape, affine: fine.affine, voxels: .int16(aseg))

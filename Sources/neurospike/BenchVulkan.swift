@@ -121,7 +121,8 @@ enum BenchVulkan {
         var times: [[Double]] = []
         for backend in [vulkan as any Backend, cpu] {
             let segmenter = Segmenter(model: bundle.model, backend: backend, windowEdge: bundle.windowEdge,
-                                      mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights)
+                                      mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights,
+                                      intensityRefinement: bundle.intensityRefinement)
             var result: SegmentationResult?
             var error: Error?
             times.append((0..<repeats).map { _ in

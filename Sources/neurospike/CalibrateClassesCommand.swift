@@ -44,7 +44,7 @@ enum CalibrateClassesCommand {
         let bundle = try PipelineBundle(folder: PipelineBundle.locate(pipelineName, executable: URL(fileURLWithPath: ChildProcess.selfPath)))
         let configuration = bundle.model.configuration
         let segmenter = Segmenter(model: bundle.model, backend: CPUBackend(threadCount: threads), windowEdge: bundle.windowEdge,
-                                  mirrorAveraging: bundle.mirrorAveraging, classWeights: nil)
+                                  mirrorAveraging: bundle.mirrorAveraging, classWeights: nil, intensityRefinement: nil)
         let size = bundle.windowEdge
         let generator = try labelMaps.generator(size: size, voxelMM: configuration.voxelMM)
         func collect(run: UInt64, count: Int) -> ClassCalibrationSet {

@@ -12,6 +12,7 @@ struct CaseSegmentation: Sendable {
     var weightsFile: String
     var weightsHash: String
     var classWeightsHash: String?
+    var intensityRefinement: String?
     var activation: String
     /// Where the label maps are kept, one folder per case id.
     var folder: URL
@@ -79,6 +80,7 @@ struct CaseSegmentation: Sendable {
             "complete": true,
         ]
         if let classWeightsHash { run["class_weights_sha256"] = classWeightsHash }
+        if let intensityRefinement { run["intensity_refinement"] = intensityRefinement }
         if let spikes { run["spikes"] = ["zeroCountFraction": spikes.zeroCount, "silentSlotFraction": spikes.silentSlot] }
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: run, options: [.prettyPrinted, .sortedKeys]), to: url)
     }
@@ -96,6 +98,7 @@ struct PredictionRun {
     var pipeline: String?
     var weightsHash: String?
     var classWeightsHash: String?
+    var intensityRefinement: String?
 
     init(beside prediction: URL) {
         let folder = prediction.deletingLastPathComponent()
@@ -107,6 +110,7 @@ struct PredictionRun {
         pipeline = run["pipeline"] as? String
         weightsHash = run["segmenter_sha256"] as? String
         classWeightsHash = run["class_weights_sha256"] as? String
+        intensityRefinement = run["intensity_refinement"] as? String
         guard let stages = run["seconds_per_stage"] as? [String: Double] else { return }
         let spikes = (run["spikes"] ?? object("findings.json")?["spikes"]) as? [String: Any]
         record = SegmentationRecord(seconds: Self.seconds(stages),

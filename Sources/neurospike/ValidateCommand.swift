@@ -88,7 +88,8 @@ enum ValidateCommand {
             }
             // Recorded only where the runs beside the predictions say it; several values are listed.
             for (key, values) in [("pipeline", runs.compactMap(\.pipeline)), ("segmenter_sha256", runs.compactMap(\.weightsHash)),
-                                  ("class_weights_sha256", runs.compactMap(\.classWeightsHash))] where !values.isEmpty {
+                                  ("class_weights_sha256", runs.compactMap(\.classWeightsHash)),
+                                  ("intensity_refinement", runs.compactMap(\.intensityRefinement))] where !values.isEmpty {
                 provenance[key] = Set(values).sorted().joined(separator: ", ")
             }
         } else {
@@ -103,7 +104,8 @@ enum ValidateCommand {
                 segmenters = try (0..<jobCount).map { job in
                     Segmenter(model: job == 0 ? bundle.model : try PipelineBundle(folder: folder).model,
                               backend: try choice.makeBackend(cpuThreads: threads), windowEdge: bundle.windowEdge,
-                              mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights)
+                              mirrorAveraging: bundle.mirrorAveraging, classWeights: bundle.classWeights,
+                              intensityRefinement: bundle.intensityRefinement)
                 }
             } catch {
                 printError("neurospike validate: \(error)")
@@ -111,10 +113,12 @@ enum ValidateCommand {
             }
             let predictionFolder = outputFolder.appendingPathComponent("predictions", isDirectory: true)
             let run = CaseSegmentation(pipeline: bundle.name, weightsFile: bundle.weightsFile, weightsHash: bundle.weightsHash,
-                                       classWeightsHash: bundle.classWeightsHash, activation: bundle.model.configuration.activation.rawValue, folder: predictionFolder)
+                                       classWeightsHash: bundle.classWeightsHash,
+                                       intensityRefinement: bundle.intensityRefinement?.description, activation: bundle.model.configuration.activation.rawValue, folder: predictionFolder)
             provenance["pipeline"] = bundle.name
             provenance["segmenter_sha256"] = bundle.weightsHash
             provenance["class_weights_sha256"] = bundle.classWeightsHash
+            provenance["intensity_refinement"] = bundle.intensityRefinement?.description
             provenance["backend"] = "\(segmenters[0].backend.name) × \(jobCount) job\(jobCount == 1 ? "" : "s")"
             provenance["predictions"] = (out as NSString).appendingPathComponent("predictions")
             let progress = Progress(total: manifest.cases.count)

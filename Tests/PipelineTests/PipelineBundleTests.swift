@@ -46,4 +46,22 @@ struct PipelineBundleTests {
             "\(error)".contains("class-weights.json") && "\(error)".contains("fitted for other segmenter weights")
         }
     }
+
+    @Test(arguments: [(#"{"weight": 1.5, "candidate_floor": 0.25}"#, true), (#"{"weight": -1, "candidate_floor": 0.25}"#, false),
+                      (#"{"weight": 1.5, "candidate_floor": 0.7}"#, false), (#"{"weight": 1.5, "candidate_floor": 0}"#, false)])
+    func readsIntensityRefinementAndRejectsSettingsOutsideItsRange(settings: String, valid: Bool) throws {
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        let folder = try scratch.folder("bundle")
+        try FileManager.default.copyItem(at: Repository.url("pipelines/brain-t1/segmenter.safetensors"),
+                                         to: folder.appendingPathComponent("segmenter.safetensors"))
+        try Data(#"{"name": "test", "segmenter": "segmenter.safetensors", "window_voxels": 64, "intensity_refinement": \#(settings)}"#.utf8)
+            .write(to: folder.appendingPathComponent("pipeline.json"))
+
+        if valid {
+            #expect(try PipelineBundle(folder: folder).intensityRefinement == IntensityRefinement(weight: 1.5, candidateFloor: 0.25))
+        } else {
+            #expect { try PipelineBundle(folder: folder) } throws: { "\($0)".contains("intensity_refinement needs") }
+        }
+    }
 }
