@@ -60,17 +60,17 @@ struct PostProcessingTests {
     /// Coarse posteriors ramp from class 1 to class 2 along i, crossing 0.5 at fine i = 9.5; the image steps
     /// from 0.3 to 0.7 at fine i = 7. One bright voxel sits where class 2's posterior is zero.
     @Test func refinementMovesAnInterpolatedBoundaryOntoTheImagesEdge() {
-        let fine = VoxelGrid(shape: VolumeShape(20, 4, 4), affine: .diagonal(spacingMM: SIMD3(1, 1, 1)))
+        let fine = VoxelGrid(shape: VolumeShape(20, 8, 8), affine: .diagonal(spacingMM: SIMD3(1, 1, 1)))
         let coarse = Segmenter.networkGrid(for: fine, voxelMM: 2, multiple: 2)
-        #expect(coarse.shape == VolumeShape(10, 2, 2))
+        #expect(coarse.shape == VolumeShape(10, 4, 4))
         var posteriors = [Float](repeating: 0, count: coarse.shape.voxelsPerVolume * 3)
         for voxel in 0..<coarse.shape.voxelsPerVolume {
             let second = min(max(Float(voxel % 10 - 2) / 5, 0), 1)
             (posteriors[voxel * 3 + 1], posteriors[voxel * 3 + 2]) = (1 - second, second)
         }
         var image = (0..<fine.shape.voxelsPerVolume).map { Float($0 % 20 < 7 ? 0.3 : 0.7) }
-        image[2 + 20 * (1 + 4 * 1)] = 0.7
-        func row(_ classes: [UInt8]) -> [UInt8] { (0..<20).map { classes[$0 + 20 * (2 + 4 * 2)] } }
+        image[2 + 20 * (2 + 8 * 2)] = 0.7
+        func row(_ classes: [UInt8]) -> [UInt8] { (0..<20).map { classes[$0 + 20 * (3 + 8 * 3)] } }
 
         let (plain, _) = PosteriorUpsampling.argmax(posteriors, classes: 3, coarse: coarse, fine: fine)
         let refinement = IntensityRefinement(weight: 1.5, candidateFloor: 0.2)
@@ -79,7 +79,7 @@ struct PostProcessingTests {
 
         #expect(row(plain) == [UInt8](repeating: 1, count: 10) + [UInt8](repeating: 2, count: 10))
         #expect(row(refined) == [UInt8](repeating: 1, count: 7) + [UInt8](repeating: 2, count: 13))
-        #expect(refined[2 + 20 * (1 + 4 * 1)] == 1, "a class below the candidate floor is never chosen")
+        #expect(refined[2 + 20 * (2 + 8 * 2)] == 1, "a class below the candidate floor is never chosen")
         #expect(!refined.contains(0), "background, without a model, is not chosen where it has no posterior")
     }
 
