@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "NeuroImage", dependencies: ["CNIfTI", "CPNG"]),
         .target(name: "DICOMIngest", dependencies: ["CDCMTK", "NeuroImage"]),
         .target(name: "Validation", dependencies: ["NeuroImage"]),
-        .target(name: "Reporting", dependencies: ["LanguageModel", "Segmentation", "CPUBackend", "Spiking"]),
+        .target(name: "Reporting", dependencies: ["LanguageModel", "Segmentation", "CPUBackend", "Spiking", "Tensor"]),
         .target(name: "LanguageModel", dependencies: ["Tensor", "CPUBackend", "Spiking"]),
         .target(name: "Segmentation", dependencies: ["NeuroImage", "Tensor", "CPUBackend", "Spiking"]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The report grammar: from the facts to marked text (ReportLanguage), in structured-reporting order
 /// (Technique, Findings, Impression, Limitations) with a fixed vocabulary of directions, severities and
@@ -14,6 +15,17 @@ public struct ReportGrammar {
     public static func random<G: RandomNumberGenerator>(_ generator: G) -> ReportGrammar {
         var generator = generator
         return ReportGrammar { Int.random(in: 0..<$0, using: &generator) }
+    }
+
+    /// Every line (`ReportLanguage.lines`) the grammar can write for these facts: the union of `samples`
+    /// random compositions. A line combines at most 18 phrasings (two forms × three direction words ×
+    /// three certainty phrases), so 1,024 compositions miss one with a chance of (17/18)^1024 ≈ 10⁻²⁵.
+    public static func possibleLines(_ facts: ReportFacts, samples: Int = 1024) -> Set<String> {
+        var lines: Set<String> = []
+        for seed in 0..<samples {
+            lines.formUnion(ReportLanguage.lines(random(SeededGenerator(seed: UInt64(seed))).compose(facts)))
+        }
+        return lines
     }
 
     private func pick(_ options: [String]) -> String { options[choose(options.count)] }

@@ -44,6 +44,29 @@ public enum ReportLanguage {
         return names.map { .special($0) }
     }
 
+    /// Marked text split into lines, tokens written by name ("The <left> <hippocampus> measures <volume>.");
+    /// the end token is left out.
+    public static func lines(_ pieces: [Piece]) -> [String] {
+        var lines: [String] = [], current = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let text):
+                for character in text {
+                    if character == "\n" {
+                        lines.append(current)
+                        current = ""
+                    } else {
+                        current.append(character)
+                    }
+                }
+            case .special(let name):
+                if name != end { current += name }
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+
     /// Whether a generated token may appear in report text (prompt-only tokens may not).
     public static func isReportToken(_ name: String?) -> Bool {
         guard let name else { return true }

@@ -20,8 +20,10 @@ public struct WrittenReport: Sendable {
 }
 
 /// Writes reports with the spiking language model: the findings become a prompt, the model drafts marked
-/// text (greedily first; slots with no value in the findings are masked out), the renderer fills the slots
-/// and the fact checker compares every claim with the findings. A draft that fails is resampled at
+/// text (greedily first; slots with no value in the findings are masked out), every line of the draft must
+/// be one the report grammar can write for these findings (so no garbled or invented sentence gets
+/// through), the renderer fills the slots and the fact checker compares every claim with the findings.
+/// A draft that fails is resampled at
 /// `temperature` with the next seed; after `maxAttempts` the canonical grammar's rendering is delivered instead.
 public final class ReportWriter {
     public let tokenizer: Tokenizer
@@ -79,19 +81,21 @@ public final class ReportWriter {
         let facts = ReportFacts(findings)
         let renderer = ReportRenderer(facts: facts, softwareVersion: softwareVersion, authorship: .languageModel)
         let checker = FactChecker(facts: facts)
+        let grammarLines = ReportGrammar.possibleLines(facts)
         var rejections: [String] = []
         var statistics = SpikeStatistics(maxCount: Int(decoder.model.configuration.maxSpikeCount))
         let spiking = decoder.model.configuration.spiking
         for attempt in 0..<maxAttempts {
             let pieces = draft(facts, temperature: attempt == 0 ? 0 : temperature, seed: seed &+ UInt64(attempt))
             statistics.merge(decoder.statistics)
-            let problems: [String]
+            var problems = ReportLanguage.lines(pieces).filter { !grammarLines.contains($0) }
+                .map { "not a sentence the grammar writes for these findings: \($0)" }
             var text = ""
             do {
                 text = try renderer.render(pieces)
-                problems = checker.check(text)
+                problems += checker.check(text)
             } catch {
-                problems = ["unrenderable: \(error)"]
+                problems.append("unrenderable: \(error)")
             }
             if problems.isEmpty {
                 return WrittenReport(text: text, writer: "spiking language model", attempts: attempt + 1, fallback: false, rejections: rejections,

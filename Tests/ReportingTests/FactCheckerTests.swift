@@ -44,6 +44,19 @@ struct FactCheckerTests {
         #expect(abnormal > 40 && abnormal < 190, "the sampler should mix normal and abnormal records, got \(abnormal) abnormal")
     }
 
+    @Test func possibleLinesHoldEveryComposedLineAndNoGarbledOne() {
+        for seed in UInt64(0)..<30 {
+            let facts = ReportFacts(findings(seed))
+            let possible = ReportGrammar.possibleLines(facts)
+            for composition in UInt64(10_000)..<10_020 {
+                let lines = ReportLanguage.lines(ReportGrammar.random(SeededGenerator(seed: composition)).compose(facts))
+                #expect(lines.allSatisfy(possible.contains), "record \(seed), composition \(composition)")
+            }
+            #expect(!possible.contains("Volumes measured; no normative comparison was possible for age or sex."))
+            #expect(!possible.contains("Patient age year-old <matrix>."))
+        }
+    }
+
     @Test func catchesAPlantedWrongVolume() throws {
         let (f, facts) = abnormalFindings()
         let report = ReportWriter.deterministic(f, softwareVersion: "test")
