@@ -118,15 +118,19 @@ public final class Decoder {
     }
 
     /// Samples tokens after `prompt` until `stop` or `maxTokens`; `temperature` 0 is greedy. `allowed`
-    /// masks the vocabulary (e.g. to keep prompt-only tokens out of the text).
+    /// masks the vocabulary at each step, given the tokens generated so far (e.g. to keep prompt-only tokens
+    /// out of the text, or to hold the text to a grammar); it is asked once per token and step, and when it
+    /// allows nothing, generation ends there.
     public func generate(prompt: [Int32], stop: Int32, maxTokens: Int, temperature: Float, seed: UInt64,
-                         allowed: (Int32) -> Bool = { _ in true }) -> [Int32] {
+                         allowed: (_ output: [Int32], _ token: Int32) -> Bool = { _, _ in true }) -> [Int32] {
         reset()
         var generator = SeededGenerator(seed: seed)
         var logits = feed(prompt)
         var output: [Int32] = []
         while output.count < maxTokens {
-            let next = Self.sample(logits, temperature: temperature, allowed: allowed, using: &generator)
+            let mask = (0..<logits.count).map { allowed(output, Int32($0)) }
+            guard mask.contains(true) else { break }
+            let next = Self.sample(logits, temperature: temperature, allowed: { mask[Int($0)] }, using: &generator)
             output.append(next)
             if next == stop { break }
             logits = feed([next])

@@ -45,7 +45,7 @@ public enum ReportLanguage {
     }
 
     /// Marked text split into lines, tokens written by name ("The <left> <hippocampus> measures <volume>.");
-    /// the end token is left out.
+    /// the end token is left out. A "<" in text becomes U+FFFD, so text never passes for a token.
     public static func lines(_ pieces: [Piece]) -> [String] {
         var lines: [String] = [], current = ""
         for piece in pieces {
@@ -56,7 +56,7 @@ public enum ReportLanguage {
                         lines.append(current)
                         current = ""
                     } else {
-                        current.append(character)
+                        current.append(character == "<" ? "\u{FFFD}" : character)
                     }
                 }
             case .special(let name):

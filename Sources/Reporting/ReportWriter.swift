@@ -31,6 +31,8 @@ public final class ReportWriter {
     public var maxAttempts = 4
     public var temperature: Float = 0.6
     public var maxTokens = 1500
+    /// Whether decoding is held to the grammar's lines for the findings; drafts are checked against them either way.
+    public var constrainsToGrammar = true
 
     public init(tokenizer: Tokenizer, model: LanguageModel, threads: Int) {
         precondition(tokenizer.vocabularySize == model.configuration.vocabularySize, "tokenizer and model disagree on the vocabulary")
@@ -64,14 +66,17 @@ public final class ReportWriter {
         return slots
     }
 
-    /// The marked text the model drafts for `findings`: greedy when `temperature` is 0, else sampled with `seed`.
-    public func draft(_ facts: ReportFacts, temperature: Float, seed: UInt64) -> [ReportLanguage.Piece] {
+    /// The marked text the model drafts for `findings`: greedy when `temperature` is 0, else sampled with
+    /// `seed`. With `lines`, decoding is held to them (`GrammarConstraint`).
+    public func draft(_ facts: ReportFacts, lines: Set<String>?, temperature: Float, seed: UInt64) -> [ReportLanguage.Piece] {
         let prompt = tokenizer.encode(ReportLanguage.prompt(facts))
         let stop = tokenizer.id(ofSpecial: ReportLanguage.end)!
         let unavailable = Self.unavailableSlots(facts)
-        let ids = decoder.generate(prompt: prompt, stop: stop, maxTokens: maxTokens, temperature: temperature, seed: seed) { [tokenizer] id in
+        let constraint = lines.map { GrammarConstraint(lines: $0, tokenizer: tokenizer, stop: stop) }
+        let ids = decoder.generate(prompt: prompt, stop: stop, maxTokens: maxTokens, temperature: temperature, seed: seed) { [tokenizer] output, id in
             let special = tokenizer.special(of: id)
             return ReportLanguage.isReportToken(special) && !unavailable.contains(special ?? "")
+                && constraint.map { $0.allows(id, after: output) } ?? true
         }
         return tokenizer.decode(ids)
     }
@@ -86,7 +91,8 @@ public final class ReportWriter {
         var statistics = SpikeStatistics(maxCount: Int(decoder.model.configuration.maxSpikeCount))
         let spiking = decoder.model.configuration.spiking
         for attempt in 0..<maxAttempts {
-            let pieces = draft(facts, temperature: attempt == 0 ? 0 : temperature, seed: seed &+ UInt64(attempt))
+            let pieces = draft(facts, lines: constrainsToGrammar ? grammarLines : nil, temperature: attempt == 0 ? 0 : temperature,
+                               seed: seed &+ UInt64(attempt))
             statistics.merge(decoder.statistics)
             var problems = ReportLanguage.lines(pieces).filter { !grammarLines.contains($0) }
                 .map { "not a sentence the grammar writes for these findings: \($0)" }
