@@ -20,19 +20,17 @@ public struct WrittenReport: Sendable {
 }
 
 /// Writes reports with the spiking language model: the findings become a prompt, the model drafts marked
-/// text (greedily first; slots with no value in the findings are masked out), every line of the draft must
-/// be one the report grammar can write for these findings (so no garbled or invented sentence gets
-/// through), the renderer fills the slots and the fact checker compares every claim with the findings.
-/// A draft that fails is resampled at
-/// `temperature` with the next seed; after `maxAttempts` the canonical grammar's rendering is delivered instead.
+/// text (greedily first; slots with no value in the findings are masked out, and decoding is held to the
+/// lines the report grammar can write for these findings, so no garbled or invented sentence is drafted),
+/// the renderer fills the slots and the fact checker compares every claim with the findings. A draft that
+/// fails is resampled at `temperature` with the next seed; after `maxAttempts` the canonical grammar's
+/// rendering is delivered instead.
 public final class ReportWriter {
     public let tokenizer: Tokenizer
     public let decoder: Decoder
     public var maxAttempts = 4
     public var temperature: Float = 0.6
     public var maxTokens = 1500
-    /// Whether decoding is held to the grammar's lines for the findings; drafts are checked against them either way.
-    public var constrainsToGrammar = true
 
     public init(tokenizer: Tokenizer, model: LanguageModel, threads: Int) {
         precondition(tokenizer.vocabularySize == model.configuration.vocabularySize, "tokenizer and model disagree on the vocabulary")
@@ -66,17 +64,17 @@ public final class ReportWriter {
         return slots
     }
 
-    /// The marked text the model drafts for `findings`: greedy when `temperature` is 0, else sampled with
-    /// `seed`. With `lines`, decoding is held to them (`GrammarConstraint`).
-    public func draft(_ facts: ReportFacts, lines: Set<String>?, temperature: Float, seed: UInt64) -> [ReportLanguage.Piece] {
+    /// The marked text the model drafts for `findings`, every line one of `lines` (`GrammarConstraint`):
+    /// greedy when `temperature` is 0, else sampled with `seed`.
+    public func draft(_ facts: ReportFacts, lines: Set<String>, temperature: Float, seed: UInt64) -> [ReportLanguage.Piece] {
         let prompt = tokenizer.encode(ReportLanguage.prompt(facts))
         let stop = tokenizer.id(ofSpecial: ReportLanguage.end)!
         let unavailable = Self.unavailableSlots(facts)
-        let constraint = lines.map { GrammarConstraint(lines: $0, tokenizer: tokenizer, stop: stop) }
+        let constraint = GrammarConstraint(lines: lines, tokenizer: tokenizer, stop: stop)
         let ids = decoder.generate(prompt: prompt, stop: stop, maxTokens: maxTokens, temperature: temperature, seed: seed) { [tokenizer] output, id in
             let special = tokenizer.special(of: id)
             return ReportLanguage.isReportToken(special) && !unavailable.contains(special ?? "")
-                && constraint.map { $0.allows(id, after: output) } ?? true
+                && constraint.allows(id, after: output)
         }
         return tokenizer.decode(ids)
     }
@@ -91,8 +89,7 @@ public final class ReportWriter {
         var statistics = SpikeStatistics(maxCount: Int(decoder.model.configuration.maxSpikeCount))
         let spiking = decoder.model.configuration.spiking
         for attempt in 0..<maxAttempts {
-            let pieces = draft(facts, lines: constrainsToGrammar ? grammarLines : nil, temperature: attempt == 0 ? 0 : temperature,
-                               seed: seed &+ UInt64(attempt))
+            let pieces = draft(facts, lines: grammarLines, temperature: attempt == 0 ? 0 : temperature, seed: seed &+ UInt64(attempt))
             statistics.merge(decoder.statistics)
             var problems = ReportLanguage.lines(pieces).filter { !grammarLines.contains($0) }
                 .map { "not a sentence the grammar writes for these findings: \($0)" }
