@@ -111,7 +111,7 @@ public struct PipelineBundle {
         }
         (classWeights, classWeightsHash) = (fitted?.weights, fitted?.sha256)
         intensityRefinement = try manifest.intensityRefinement.map { settings in
-            guard settings.weight >= 0, settings.candidateFloor > 0, settings.candidateFloor <= 0.5 else {
+            guard IntensityRefinement.accepts(weight: settings.weight, candidateFloor: settings.candidateFloor) else {
                 throw PipelineError("\(manifestURL.path): intensity_refinement needs weight ≥ 0 and 0 < candidate_floor ≤ 0.5")
             }
             return IntensityRefinement(weight: settings.weight, candidateFloor: settings.candidateFloor)

@@ -7,6 +7,8 @@ import LanguageModel
 final class GrammarConstraint {
     private let lines: Set<[UInt8]>
     private let prefixes: Set<[UInt8]>
+    /// The section headings among `lines` ("FINDINGS", …, as `FactChecker.isHeading` tells them).
+    private let headings: Set<[UInt8]>
     /// Beginnings that only a section heading has: a line may not start one after a line with text.
     private let headingOnlyPrefixes: Set<[UInt8]>
     /// Each token's bytes as a line spells them.
@@ -24,7 +26,9 @@ final class GrammarConstraint {
             Set(lines.flatMap { line in (0...line.count).map { Array(line[..<$0]) } })
         }
         prefixes = beginnings(of: encoded)
-        headingOnlyPrefixes = beginnings(of: encoded.filter(Self.isHeading)).subtracting(beginnings(of: encoded.filter { !Self.isHeading($0) }))
+        let headings = Set(lines.filter(FactChecker.isHeading).map { Array($0.utf8) })
+        self.headings = headings
+        headingOnlyPrefixes = beginnings(of: Array(headings)).subtracting(beginnings(of: encoded.filter { !headings.contains($0) }))
         spelling = (0..<tokenizer.vocabularySize).map { id in
             let bytes = tokenizer.decodeBytes([Int32(id)])
             return tokenizer.special(of: Int32(id)) == nil ? bytes.map { $0 == UInt8(ascii: "<") ? 0xFF : $0 } : bytes
@@ -44,14 +48,10 @@ final class GrammarConstraint {
         let (completed, rest) = Self.extend(open, by: spelling[Int(token)])
         var before = previous
         for line in completed {
-            guard lines.contains(line), !Self.isHeading(line) || (before?.isEmpty ?? true) else { return false }
+            guard lines.contains(line), !headings.contains(line) || (before?.isEmpty ?? true) else { return false }
             before = line
         }
         return prefixes.contains(rest) && !(headingOnlyPrefixes.contains(rest) && !(before?.isEmpty ?? true))
-    }
-
-    private static func isHeading(_ line: [UInt8]) -> Bool {
-        !line.isEmpty && line.allSatisfy { $0 == UInt8(ascii: " ") || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }
     }
 
     /// The lines that `bytes` completes after `open`, and the line it leaves open.

@@ -18,8 +18,8 @@ public struct ReportGrammar {
     }
 
     /// Every line (`ReportLanguage.lines`) the grammar can write for these facts: the union of `samples`
-    /// random compositions. A line combines at most 18 phrasings (two forms × three direction words ×
-    /// three certainty phrases), so 1,024 compositions miss one with a chance of (17/18)^1024 ≈ 10⁻²⁵.
+    /// random compositions. A line combines fewer than 18 phrasings (at most two forms × three direction
+    /// words × three certainty phrases), so 1,024 compositions miss one with a chance below (17/18)^1024 ≈ 10⁻²⁵.
     public static func possibleLines(_ facts: ReportFacts, samples: Int = 1024) -> Set<String> {
         var lines: Set<String> = []
         for seed in 0..<samples {

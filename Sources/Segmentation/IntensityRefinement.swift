@@ -11,8 +11,13 @@ public struct IntensityRefinement: Sendable, Equatable, CustomStringConvertible 
     /// Interpolated posterior a class needs at a voxel to be chosen there.
     public let candidateFloor: Float
 
+    /// Settings that make sense: a floor above 0.5 would leave only the network's own argmax as a candidate.
+    public static func accepts(weight: Float, candidateFloor: Float) -> Bool {
+        weight >= 0 && candidateFloor > 0 && candidateFloor <= 0.5
+    }
+
     public init(weight: Float, candidateFloor: Float) {
-        precondition(weight >= 0 && candidateFloor > 0 && candidateFloor <= 0.5, "weight ≥ 0, floor in (0, 0.5]")
+        precondition(Self.accepts(weight: weight, candidateFloor: candidateFloor), "weight ≥ 0, floor in (0, 0.5]")
         self.weight = weight
         self.candidateFloor = candidateFloor
     }

@@ -12,16 +12,17 @@ enum PosteriorUpsampling {
                        refinement: (IntensityRefinement, image: [Float])? = nil) -> ([UInt8], Double) {
         let interpolator = Interpolator(coarse: coarse, fine: fine, classes: classes)
         return posteriors.withUnsafeBufferPointer { p in
-            let likelihoods = refinement.map { refinement, image in
+            let models = refinement.map { refinement, image in
                 precondition(image.count == fine.shape.voxelsPerVolume, "one intensity per fine voxel")
                 // Moments are statistics: every other row of every other slice is plenty and 4× cheaper.
-                return refinement.fit(Parallel.map((fine.shape.k + 1) / 2) { half in
+                let likelihoods = refinement.fit(Parallel.map((fine.shape.k + 1) / 2) { half in
                     var moments = IntensityRefinement.Moments(classes: classes)
                     interpolator.forEachVoxel(inSlice: 2 * half, rowStride: 2, posteriors: p) { index, mixed in
                         moments.add(intensity: image[index], posteriors: mixed)
                     }
                     return moments
                 }.reduce(IntensityRefinement.Moments(classes: classes)) { $0.merged($1) })
+                return (likelihoods, image)
             }
             var confidences = [Double](repeating: 0, count: fine.shape.k)
             let labels = confidences.withUnsafeMutableBufferPointer { confidence in
@@ -29,7 +30,7 @@ enum PosteriorUpsampling {
                     var total = 0.0
                     interpolator.forEachVoxel(inSlice: k, posteriors: p) { index, mixed in
                         var best = 0
-                        if let likelihoods, let image = refinement?.image {
+                        if let (likelihoods, image) = models {
                             best = likelihoods.mostProbable(posteriors: mixed, intensity: image[index])
                         } else {
                             for c in 1..<classes where mixed[c] > mixed[best] { best = c }
